@@ -1,0 +1,7 @@
+"""``python -m digitcore``: see digitcore/cli.py."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

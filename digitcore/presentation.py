@@ -1,0 +1,341 @@
+"""What the pages show, as plain data: answer wording, chart tables, preview pictures.
+
+Pure functions (NumPy, OpenCV, pandas; no Streamlit) so the wording and the
+pictures can be unit-tested and the pages stay thin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from .image_io import ImageError, load_image
+from .predictor import LOW_CONFIDENCE, Prediction
+
+__all__ = [
+    "Answer",
+    "UploadResult",
+    "answer_for",
+    "format_percent",
+    "probability_frame",
+    "probability_chart_spec",
+    "runner_up_text",
+    "to_rgb",
+    "fit_within",
+    "preview_with_bbox",
+    "enlarge_pixels",
+    "step_picture",
+    "analyse_upload",
+    "results_frame",
+    "thumbnail",
+    "upload_caption",
+    "batch_summary",
+]
+
+#: Bar colours: the best guess stands out, the rest stay quiet.
+TOP_COLOUR = "#2f7d6d"
+OTHER_COLOUR = "#b9c6cf"
+#: Bounding-box colour on previews (RGB).
+BOX_COLOUR = (230, 57, 70)
+
+
+# ----------------------------------------------------------------------------- wording
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How to state one prediction: ``kind`` is ``"sure"``, ``"unsure"`` or ``"empty"``."""
+
+    kind: str
+    big: str  # the large text: "7", "7?" or "?"
+    headline: str  # one sentence for the class
+    confidence_text: str  # "97%" or ""
+
+
+def format_percent(p: float) -> str:
+    """A probability as a whole percentage that never claims 0% or 100% unless exact."""
+    p = float(p)
+    if not np.isfinite(p) or p <= 0.0:
+        return "0%"
+    if p >= 1.0:
+        return "100%"
+    pct = round(p * 100)
+    if pct < 1:
+        return "<1%"
+    if pct > 99:
+        return ">99%"
+    return f"{pct}%"
+
+
+def answer_for(prediction: Prediction, *, empty_hint: str = "") -> Answer:
+    """Word a prediction for a classroom: plain when sure, hedged below ``LOW_CONFIDENCE``."""
+    if prediction.digit is None:
+        return Answer("empty", "?", empty_hint or prediction.message or "No digit found.", "")
+    pct = format_percent(prediction.confidence)
+    d = prediction.digit
+    if prediction.confidence >= LOW_CONFIDENCE:
+        return Answer("sure", str(d), f"It's a {d}! I'm {pct} sure.", pct)
+    return Answer("unsure", f"{d}?", f"Maybe a {d}? I'm not sure ({pct}).", pct)
+
+
+def runner_up_text(prediction: Prediction, k: int = 3) -> str:
+    """The next guesses after the best one, e.g. ``"Next guesses: 1 (12%), 9 (3%)"``."""
+    if prediction.digit is None:
+        return ""
+    rest = prediction.top(k)[1:]
+    if not rest:
+        return ""
+    return "Next guesses: " + ", ".join(f"{d} ({format_percent(p)})" for d, p in rest)
+
+
+# ----------------------------------------------------------------------------- chart
+
+
+def probability_frame(probabilities: Sequence[float]) -> pd.DataFrame:
+    """One row per digit 0-9: ``digit`` (str), ``probability``, ``percent`` label, ``rank`` label.
+
+    ``rank`` is ``"best guess"`` for the most likely digit and ``"other"`` for the rest;
+    ``label`` holds the percentage for the top three (blank otherwise) to print on the bars.
+    """
+    probs = np.asarray(probabilities, dtype=np.float64).reshape(-1)
+    if probs.shape != (10,):
+        raise ValueError(f"expected 10 probabilities, got {probs.shape[0]}")
+    order = np.argsort(-probs, kind="stable")
+    has_answer = float(probs.max()) > 0.0
+    top3 = set(order[:3].tolist()) if has_answer else set()
+    best = int(order[0]) if has_answer else -1
+    return pd.DataFrame(
+        {
+            "digit": [str(i) for i in range(10)],
+            "probability": probs,
+            "percent": [format_percent(p) for p in probs],
+            "rank": ["best guess" if i == best else "other" for i in range(10)],
+            "label": [format_percent(probs[i]) if i in top3 else "" for i in range(10)],
+        }
+    )
+
+
+def probability_chart_spec(height: int = 220) -> dict[str, Any]:
+    """A Vega-Lite bar chart for :func:`probability_frame`: best guess highlighted, top three labelled."""
+    x = {
+        "field": "digit",
+        "type": "ordinal",
+        "sort": [str(i) for i in range(10)],
+        "axis": {"labelAngle": 0, "title": "digit", "labelFontSize": 16, "titleFontSize": 13},
+    }
+    return {
+        "height": height,
+        "encoding": {"x": x},
+        "layer": [
+            {
+                "mark": {"type": "bar", "cornerRadiusTopLeft": 4, "cornerRadiusTopRight": 4},
+                "encoding": {
+                    "y": {
+                        "field": "probability",
+                        "type": "quantitative",
+                        "scale": {"domain": [0, 1]},
+                        "axis": {"format": "%", "title": "chance", "tickCount": 5},
+                    },
+                    "color": {
+                        "field": "rank",
+                        "type": "nominal",
+                        "scale": {"domain": ["best guess", "other"], "range": [TOP_COLOUR, OTHER_COLOUR]},
+                        "legend": None,
+                    },
+                    "tooltip": [
+                        {"field": "digit", "type": "nominal"},
+                        {"field": "percent", "type": "nominal", "title": "chance"},
+                    ],
+                },
+            },
+            {
+                "mark": {"type": "text", "dy": -8, "fontSize": 13, "fontWeight": "bold"},
+                "encoding": {
+                    "y": {"field": "probability", "type": "quantitative"},
+                    "text": {"field": "label"},
+                },
+            },
+        ],
+    }
+
+
+# ----------------------------------------------------------------------------- pictures
+
+
+def to_rgb(image: np.ndarray) -> np.ndarray:
+    """Any uint8 grey / RGB / RGBA array as RGB for display.
+
+    Transparent pixels become white, or black when the opaque content is light
+    (white strokes on a transparent canvas must stay visible).
+    """
+    a = np.asarray(image)
+    if a.dtype != np.uint8:
+        a = np.clip(a, 0, 255).astype(np.uint8)
+    if a.ndim == 2:
+        return np.ascontiguousarray(np.dstack([a, a, a]))
+    if a.shape[2] == 3:
+        return np.ascontiguousarray(a)
+    rgb = a[:, :, :3].astype(np.float32)
+    alpha = a[:, :, 3:4].astype(np.float32) / 255.0
+    opaque = a[:, :, 3] >= 128
+    light = opaque.any() and float(rgb[opaque].mean()) > 160.0
+    fill = 0.0 if light else 255.0
+    return (rgb * alpha + fill * (1.0 - alpha)).round().astype(np.uint8)
+
+
+def fit_within(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """Shrink (never enlarge) so the longer side is at most ``max_side``; returns (image, scale)."""
+    h, w = image.shape[:2]
+    scale = min(1.0, max_side / max(h, w))
+    if scale >= 1.0:
+        return image, 1.0
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
+
+
+def preview_with_bbox(
+    image: np.ndarray, bbox: tuple[int, int, int, int] | None, max_side: int = 480
+) -> np.ndarray:
+    """An RGB preview at most ``max_side`` px with the digit's box (original-pixel coords) drawn."""
+    rgb, scale = fit_within(to_rgb(image), max_side)
+    if bbox is None:
+        return rgb
+    rgb = rgb.copy()
+    h, w = rgb.shape[:2]
+    x, y, bw, bh = bbox
+    thick = max(2, round(max(h, w) / 160))
+    x0 = int(np.clip(round(x * scale), 0, w - 1))
+    y0 = int(np.clip(round(y * scale), 0, h - 1))
+    x1 = int(np.clip(round((x + bw) * scale) - 1, 0, w - 1))
+    y1 = int(np.clip(round((y + bh) * scale) - 1, 0, h - 1))
+    cv2.rectangle(rgb, (x0, y0), (x1, y1), BOX_COLOUR, thick)
+    return rgb
+
+
+def _as_uint8(image: np.ndarray) -> np.ndarray:
+    a = np.asarray(image)
+    if a.dtype == np.uint8:
+        return a
+    if np.issubdtype(a.dtype, np.floating) and float(np.nanmax(a, initial=0.0)) <= 1.0:
+        return (np.nan_to_num(a) * 255.0).round().clip(0, 255).astype(np.uint8)
+    return np.clip(a, 0, 255).astype(np.uint8)
+
+
+def enlarge_pixels(image: np.ndarray, scale: int = 8) -> np.ndarray:
+    """Blow an image up by an integer factor with nearest neighbour, so each pixel is a visible square.
+
+    Float input in [0, 1] (the model's 28x28 input) is converted to uint8 first.
+    """
+    if scale < 1:
+        raise ValueError("scale must be >= 1")
+    a = _as_uint8(image)
+    return np.ascontiguousarray(np.repeat(np.repeat(a, scale, axis=0), scale, axis=1))
+
+
+def step_picture(image: np.ndarray, side: int = 168) -> np.ndarray:
+    """A preprocessing step image sized for a gallery: small ones enlarged pixel-exact, big ones shrunk."""
+    a = _as_uint8(image)
+    h, w = a.shape[:2]
+    longer = max(h, w)
+    if longer < side:
+        return enlarge_pixels(a, max(1, side // longer))
+    return fit_within(a, side)[0]
+
+
+# ----------------------------------------------------------------------------- uploads
+
+
+class _Predicts(Protocol):
+    def predict(self, image: Any, *, keep_steps: bool = True) -> Prediction: ...
+
+
+@dataclass
+class UploadResult:
+    """One uploaded file: its picture and prediction, or the reason it could not be used."""
+
+    name: str
+    image: np.ndarray | None = None
+    prediction: Prediction | None = None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when a digit was recognised."""
+        return self.prediction is not None and self.prediction.digit is not None
+
+    @property
+    def message(self) -> str:
+        """Why there is no answer (unreadable file, no ink), or ``""``."""
+        if self.error:
+            return self.error
+        if self.prediction is not None and self.prediction.digit is None:
+            return self.prediction.message
+        return ""
+
+
+def analyse_upload(predictor: _Predicts, name: str, data: bytes, *, keep_steps: bool = True) -> UploadResult:
+    """Decode and predict one uploaded file; a bad file gives ``error`` instead of raising."""
+    try:
+        image = load_image(data)
+        prediction = predictor.predict(image, keep_steps=keep_steps)
+    except ImageError as exc:
+        return UploadResult(name, error=str(exc))
+    return UploadResult(name, image, prediction)
+
+
+def results_frame(results: Sequence[UploadResult]) -> pd.DataFrame:
+    """The several-files table: file, digit, confidence (0-1, None without an answer), message."""
+    rows = []
+    for r in results:
+        p = r.prediction
+        answered = p is not None and p.digit is not None
+        note = r.message
+        if answered and not p.is_confident:
+            note = "not sure"
+        rows.append(
+            {
+                "file": r.name,
+                "digit": str(p.digit) if answered else "-",
+                "confidence": float(p.confidence) if answered else None,
+                "message": note,
+            }
+        )
+    return pd.DataFrame(rows, columns=["file", "digit", "confidence", "message"])
+
+
+def thumbnail(result: UploadResult, side: int = 128) -> np.ndarray:
+    """A square-ish RGB thumbnail with the digit's box; a grey tile when the file was unreadable."""
+    if result.image is None:
+        return np.full((side, side, 3), 225, np.uint8)
+    bbox = result.prediction.preprocessed.bbox if result.prediction and result.prediction.preprocessed else None
+    return preview_with_bbox(result.image, bbox, max_side=side)
+
+
+def upload_caption(result: UploadResult, max_name: int = 22) -> str:
+    """Short caption under a thumbnail: file name and answer."""
+    name = result.name if len(result.name) <= max_name else result.name[: max_name - 1] + "…"
+    if result.error:
+        return f"{name}: unreadable"
+    if not result.ok:
+        return f"{name}: no digit"
+    answer = answer_for(result.prediction)
+    return f"{name}: {answer.big} ({answer.confidence_text})"
+
+
+def batch_summary(results: Sequence[UploadResult]) -> str:
+    """One line about a batch, e.g. ``"3 files: 2 recognised, 1 unreadable."``."""
+    n = len(results)
+    recognised = sum(r.ok for r in results)
+    unreadable = sum(bool(r.error) for r in results)
+    no_digit = n - recognised - unreadable
+    parts = [f"{recognised} recognised"]
+    if no_digit:
+        parts.append(f"{no_digit} without a digit")
+    if unreadable:
+        parts.append(f"{unreadable} unreadable")
+    return f"{n} file{'s' if n != 1 else ''}: " + ", ".join(parts) + "."
