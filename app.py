@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
 #: Canvas side in CSS pixels: room for a finger on a tablet, still fits beside the answer.
 CANVAS_SIDE = 360
+#: Longer side of an uploaded picture's preview.
+PREVIEW_SIDE = 400
 DRAW_HINT = "Draw a digit from 0 to 9 in the black square. I'll guess as soon as you lift your pen or finger."
 UPLOAD_HINT = (
     "Upload a photo or scan of **one handwritten digit** per picture (PNG, JPEG, WebP, BMP or GIF, "
@@ -37,6 +39,10 @@ CSS = f"""
 .dc-answer.dc-unsure {{ color: #c27c0e; }}
 .dc-answer.dc-empty {{ color: #9aa7b0; }}
 .dc-headline {{ font-size: 1.35rem; margin-bottom: 0.6rem; }}
+/* Less empty space above the title, so the canvas is on screen without scrolling on a tablet. */
+[data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }}
+/* The answer panel wraps below the canvas rather than getting squeezed. */
+.st-key-draw_right, .st-key-upload_right {{ min-width: min(100%, 330px); flex: 1 1 330px; }}
 </style>
 """
 
@@ -55,47 +61,53 @@ def _model_key(entry: ModelEntry) -> tuple[str, int]:
     return str(entry.path), entry.path.stat().st_mtime_ns
 
 
-def choose_model() -> tuple[Predictor | None, str]:
-    """Sidebar model picker; returns the loaded predictor (or None) and a cache key for results."""
+def choose_model() -> ModelEntry | None:
+    """Sidebar model picker (cheap: nothing is loaded here); None when there is no usable choice."""
     entries = list_models()
     if not entries:
         st.error(
             "No model found: the default model `models/default.keras` is missing. "
             "Train one with `python -m digitcore train` and reload this page."
         )
-        return None, ""
+        return None
     by_path = {str(e.path): e for e in entries}
     with st.sidebar:
         st.subheader("Model")
         chosen = st.selectbox(
             "Which trained model guesses",
             list(by_path),
-            format_func=lambda p: by_path[p].label,
+            format_func=lambda p: pres.model_label(by_path[p]),
             key="home_model",
             help="The default model ships with the app; models you train appear here too.",
         )
         entry = by_path[chosen]
         if entry.problem:
             st.error(f"This model can't be used: {entry.problem}")
-            return None, ""
-        try:
-            path, mtime_ns = _model_key(entry)
-            predictor = load_predictor(path, mtime_ns)
-        except (ModelLoadError, OSError) as exc:
-            st.error(f"This model can't be used: {exc}")
-            return None, ""
+            return None
         acc = entry.meta.get("test_accuracy")
         if isinstance(acc, (int, float)):
             st.caption(f"Gets {acc:.1%} of the 10,000 MNIST test digits right.")
         st.caption(f"It says *not sure* when its confidence is below {LOW_CONFIDENCE:.0%}.")
-    return predictor, f"{path}:{mtime_ns}"
+    return entry
+
+
+def load_model(entry: ModelEntry | None) -> tuple[Predictor | None, str]:
+    """The chosen model from the per-server cache (or None, with the reason in the sidebar) and its cache key."""
+    if entry is None:
+        return None, ""
+    try:
+        path, mtime_ns = _model_key(entry)
+        return load_predictor(path, mtime_ns), f"{path}:{mtime_ns}"
+    except (ModelLoadError, OSError) as exc:
+        st.sidebar.error(f"This model can't be used: {exc}")
+        return None, ""
 
 
 # ----------------------------------------------------------------------------- answer panel
 
 
 def render_answer(prediction: Prediction, *, empty_hint: str = "") -> None:
-    """The big digit, its wording, the probability chart and the preprocessing steps."""
+    """The big digit, its wording and the probability chart (or a hint when there is no digit)."""
     answer = pres.answer_for(prediction, empty_hint=empty_hint)
     if answer.kind == "empty":
         st.info(answer.headline, icon=":material/draw:")
@@ -110,7 +122,6 @@ def render_answer(prediction: Prediction, *, empty_hint: str = "") -> None:
     runner_up = pres.runner_up_text(prediction)
     if runner_up:
         st.caption(runner_up)
-    render_how_it_sees(prediction)
 
 
 def render_how_it_sees(prediction: Prediction) -> None:
@@ -121,7 +132,7 @@ def render_how_it_sees(prediction: Prediction) -> None:
     with st.expander("How the computer sees it", icon=":material/visibility:"):
         if prep.digit28 is not None:
             left, right = st.columns([1, 2], vertical_alignment="center")
-            left.image(pres.enlarge_pixels(prep.digit28, 8), width=224)
+            left.image(pres.enlarge_pixels(prep.digit28, 8), width=224, caption="The model's input, 28 × 28 pixels")
             right.markdown(
                 "**What the model gets: 28 × 28 = 784 numbers.** Your digit is cleaned up, shrunk and "
                 "centred to look like the MNIST training pictures: white ink on black, each square one pixel "
@@ -129,7 +140,7 @@ def render_how_it_sees(prediction: Prediction) -> None:
             )
         if prep.steps:
             st.markdown("**Step by step**")
-            per_row = 4
+            per_row = 5
             for start in range(0, len(prep.steps), per_row):
                 cols = st.columns(per_row)
                 for col, (i, step) in zip(cols, enumerate(prep.steps[start : start + per_row], start + 1)):
@@ -157,11 +168,17 @@ def canvas_image(result) -> np.ndarray | None:
     return None if image is None else np.asarray(image)
 
 
-def draw_tab(predictor: Predictor | None) -> None:
-    """Canvas on the left, the answer on the right, updated on every stroke."""
-    left, right = st.columns([1, 1.2], gap="large")
+def side_by_side(left_width: int, key: str):
+    """Two panels in a row that wraps (answer below) when the screen is too narrow for both."""
+    row = st.container(horizontal=True, gap="large", key=f"{key}_row")
+    return row.container(width=left_width, key=f"{key}_left"), row.container(key=f"{key}_right")
+
+
+def draw_canvas():
+    """Canvas (left) and an empty answer area (right); returns the canvas result and that area."""
+    left, right = side_by_side(CANVAS_SIDE + 4, "draw")
     with left:
-        pen = st.slider("Pen size", min_value=6, max_value=40, value=20, key="pen_size")
+        pen = st.session_state.get("pen_size", 20)
         result = st_canvas(
             stroke_width=pen,
             stroke_color="#FFFFFF",
@@ -173,8 +190,18 @@ def draw_tab(predictor: Predictor | None) -> None:
             return_image_data=True,
             update_streamlit=True,
         )
-        st.button("Clear", icon=":material/delete:", on_click=_clear_canvas, key="clear_canvas")
-    with right:
+        clear_col, pen_col = st.columns([1, 2], vertical_alignment="bottom")
+        clear_col.button("Clear", icon=":material/delete:", on_click=_clear_canvas, key="clear_canvas",
+                         width="stretch")
+        pen_col.slider("Pen size", min_value=6, max_value=40, value=20, key="pen_size")
+        st.caption("Tip: draw one big digit in the middle, like on paper.")
+    return result, right
+
+
+def show_drawing_answer(predictor: Predictor | None, result, area) -> None:
+    """The answer for the current drawing in ``area``, and the steps below, updated on every stroke."""
+    prediction = None
+    with area:
         image = canvas_image(result)
         if predictor is None:
             st.warning("Pick a working model in the sidebar to get an answer.")
@@ -188,6 +215,8 @@ def draw_tab(predictor: Predictor | None) -> None:
                 st.error("Sorry, something went wrong reading the drawing. Press Clear and try again.")
                 return
             render_answer(prediction, empty_hint="I can't see a digit yet. " + DRAW_HINT)
+    if prediction is not None and prediction.digit is not None:
+        render_how_it_sees(prediction)
 
 
 # ----------------------------------------------------------------------------- upload
@@ -217,18 +246,21 @@ def analyse_files(predictor: Predictor, model_key: str, files: list) -> list[pre
 def render_single_upload(result: pres.UploadResult) -> None:
     """One file: the picture with the digit's box, then the answer panel."""
     if result.error:
-        st.error(f"**{result.name}**: {result.error}", icon=":material/broken_image:")
+        st.error(f"**{pres.escape_markdown(result.name)}**: {result.error}", icon=":material/broken_image:")
         return
     prediction = result.prediction
-    left, right = st.columns([1, 1.2], gap="large")
+    left, right = side_by_side(PREVIEW_SIDE, "upload")
     with left:
         bbox = prediction.preprocessed.bbox if prediction.preprocessed else None
         caption = f"{result.name}" + (" (red box: where the digit was found)" if bbox else "")
-        st.image(pres.preview_with_bbox(result.image, bbox), caption=caption)
+        st.image(pres.preview_with_bbox(result.image, bbox, max_side=PREVIEW_SIDE, min_side=300), caption=caption)
     with right:
+        if result.note:
+            st.info(result.note, icon=":material/animated_images:")
         if prediction.digit is None:
             st.warning(result.message, icon=":material/search_off:")
         render_answer(prediction, empty_hint="Try a picture with one dark digit on light paper (or the reverse).")
+    render_how_it_sees(prediction)
 
 
 def render_many_uploads(results: list[pres.UploadResult]) -> None:
@@ -236,16 +268,17 @@ def render_many_uploads(results: list[pres.UploadResult]) -> None:
     st.markdown(f"**{pres.batch_summary(results)}**")
     for r in results:
         if r.error:
-            st.warning(f"**{r.name}**: {r.error}", icon=":material/broken_image:")
+            st.warning(f"**{pres.escape_markdown(r.name)}**: {r.error}", icon=":material/broken_image:")
+    table = pres.results_frame(results)
     st.dataframe(
-        pres.results_frame(results),
+        table.assign(confidence=table["confidence"] * 100),
         hide_index=True,
         width="stretch",
         column_config={
             "file": st.column_config.TextColumn("File"),
             "digit": st.column_config.TextColumn("Digit", width="small"),
             "confidence": st.column_config.ProgressColumn(
-                "Confidence", format="percent", min_value=0.0, max_value=1.0, width="medium"
+                "Confidence", format="%.0f%%", min_value=0.0, max_value=100.0, width="medium"
             ),
             "message": st.column_config.TextColumn("Message", width="large"),
         },
@@ -287,10 +320,15 @@ def main() -> None:
         "Draw a digit and a small neural network, trained on 60,000 handwritten digits (MNIST), "
         "guesses which one it is and shows how sure it is."
     )
-    predictor, model_key = choose_model()
-    draw, upload = st.tabs(["✏️ Draw", "🖼️ Upload"])
+    entry = choose_model()
+    draw, upload = st.tabs([":material/draw: Draw", ":material/upload: Upload"])
     with draw:
-        draw_tab(predictor)
+        result, answer_area = draw_canvas()
+    # Loaded after the canvas is on screen, so the first visitor can start drawing meanwhile.
+    with answer_area:
+        predictor, model_key = load_model(entry)
+    with draw:
+        show_drawing_answer(predictor, result, answer_area)
     with upload:
         upload_tab(predictor, model_key)
 

@@ -110,3 +110,80 @@ def build_tf_tutorial_cnn() -> keras.Model:
     x = layers.Dense(64, activation="relu")(x)
     outputs = layers.Dense(10, name="logits")(x)
     return keras.Model(inputs, outputs, name="tf_tutorial_cnn")
+
+
+# ----------------------------------------------------------------------------- custom
+
+#: The custom network's options and their defaults (the page's and the CLI's starting point).
+CUSTOM_DEFAULTS: dict[str, int | float | bool] = {
+    "conv_blocks": 2,  # blocks of [conv, conv, 2x2 max pooling]
+    "filters": 32,  # filters in the first block; every further block doubles them
+    "kernel_size": 3,
+    "batch_norm": True,
+    "dropout": 0.25,  # after every block and after the dense layer; 0 = none
+    "dense_units": 128,  # hidden dense layer before the output; 0 = none
+}
+CUSTOM_LIMITS = {"conv_blocks": (1, 4), "filters": (4, 256), "dense_units": (0, 2048)}
+CUSTOM_KERNELS = (3, 5, 7)
+#: Widest block allowed: keeps a custom model trainable on a classroom CPU.
+CUSTOM_MAX_FILTERS = 512
+
+
+def custom_architecture(options: dict | None = None) -> dict[str, int | float | bool]:
+    """The custom network's options, defaults filled in and every value checked (ValueError otherwise)."""
+    if options is None:
+        options = {}
+    if not isinstance(options, dict):
+        raise ValueError("The custom architecture must be a set of options (conv_blocks, filters, ...).")
+    unknown = sorted(set(options) - set(CUSTOM_DEFAULTS))
+    if unknown:
+        raise ValueError(f"Unknown custom-architecture option(s): {', '.join(map(str, unknown))}. "
+                         f"Known: {', '.join(CUSTOM_DEFAULTS)}.")
+    arch = {**CUSTOM_DEFAULTS, **options}
+    for key, (lo, hi) in CUSTOM_LIMITS.items():
+        val = arch[key]
+        if isinstance(val, bool) or not isinstance(val, int) or not (lo <= val <= hi):
+            raise ValueError(f"Custom architecture: '{key}' must be a whole number from {lo} to {hi}, got {val!r}.")
+    if isinstance(arch["kernel_size"], bool) or arch["kernel_size"] not in CUSTOM_KERNELS:
+        raise ValueError(f"Custom architecture: kernel size must be one of {CUSTOM_KERNELS}, "
+                         f"got {arch['kernel_size']!r}.")
+    if not isinstance(arch["batch_norm"], bool):
+        raise ValueError("Custom architecture: batch_norm must be true or false.")
+    drop = arch["dropout"]
+    if isinstance(drop, bool) or not isinstance(drop, (int, float)) or not (0.0 <= drop <= 0.8):
+        raise ValueError(f"Custom architecture: dropout must be between 0 and 0.8, got {drop!r}.")
+    arch["dropout"] = float(drop)
+    widest = arch["filters"] * 2 ** (arch["conv_blocks"] - 1)
+    if widest > CUSTOM_MAX_FILTERS:
+        raise ValueError(f"Custom architecture: the last block would have {widest} filters (the first block's "
+                         f"{arch['filters']} doubled per block); at most {CUSTOM_MAX_FILTERS}. Use fewer filters "
+                         "or blocks.")
+    return arch
+
+
+def build_custom(options: dict | None = None) -> keras.Model:
+    """A network made from the custom options: ``conv_blocks`` x [conv, conv, max pool] + dense head.
+
+    Both convolutions of a block use 'same' padding, so each block halves the image
+    (28 -> 14 -> 7 -> 3 -> 1) and doubles the filters, the pattern of the Kaggle and u123 networks.
+    """
+    arch = custom_architecture(options)
+    inputs = keras.Input(INPUT_SHAPE, name="digit")
+    x = inputs
+    for block in range(arch["conv_blocks"]):
+        filters = arch["filters"] * 2**block
+        for _ in range(2):
+            if arch["batch_norm"]:
+                x = _conv_bn(x, filters, arch["kernel_size"], padding="same")
+            else:
+                x = layers.Conv2D(filters, arch["kernel_size"], padding="same", activation="relu")(x)
+        x = layers.MaxPooling2D(2)(x)
+        if arch["dropout"]:
+            x = layers.Dropout(arch["dropout"])(x)
+    x = layers.Flatten()(x)
+    if arch["dense_units"]:
+        x = layers.Dense(arch["dense_units"], activation="relu")(x)
+        if arch["dropout"]:
+            x = layers.Dropout(arch["dropout"])(x)
+    outputs = layers.Dense(10, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="custom")

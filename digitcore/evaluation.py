@@ -25,6 +25,7 @@ __all__ = [
     "ErrorCase",
     "predict_probabilities",
     "evaluate_model",
+    "result_from_probabilities",
     "log_loss",
     "confusion_matrix",
     "per_class_metrics",

@@ -51,7 +51,10 @@ def _sniff_unsupported(head: bytes) -> str | None:
     if len(head) >= 12 and head[4:8] == b"ftyp":
         brand = head[8:12]
         if brand in (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"):
-            return "HEIC/HEIF images (the iPhone photo format) are not supported"
+            return (
+                "HEIC/HEIF images (the iPhone photo format) are not supported; on an iPhone, "
+                "share the photo as JPEG or set Settings > Camera > Formats to Most Compatible"
+            )
         if brand in (b"avif", b"avis") and "AVIF" not in _allowed_formats():
             return "AVIF images are not supported"
         if brand in (b"qt  ", b"isom", b"mp41", b"mp42", b"M4V ", b"3gp4", b"3gp5"):
@@ -221,7 +224,7 @@ def _pil_to_array(img: Image.Image) -> np.ndarray:
 def _from_pil(img: Image.Image, *, allow_draft: bool = False) -> np.ndarray:
     """Load (if lazy), orient and convert a PIL image; errors become ImageError."""
     _check_size(img)
-    if allow_draft and img.format == "JPEG" and max(img.size) >= 2 * _DRAFT_MIN_SIDE:
+    if allow_draft and img.format in ("JPEG", "MPO") and max(img.size) >= 2 * _DRAFT_MIN_SIDE:
         # DCT-domain downscaling: a 12 MP photo decodes 4x faster and smaller.
         f = _DRAFT_MIN_SIDE / max(img.size)
         img.draft(None, (max(1, int(img.size[0] * f)), max(1, int(img.size[1] * f))))
@@ -244,9 +247,6 @@ def _decode_bytes(data: bytes) -> np.ndarray:
             f"{MAX_BYTES / 2**20:.0f} MB)."
         )
     head = data[:512]
-    known = _sniff_unsupported(head)
-    if known:
-        raise ImageError(f"{known}. Please use a {SUPPORTED_TEXT} file.")
     # LOAD_TRUNCATED_IMAGES is a process-wide Pillow switch; if something turned it
     # on, truncated uploads would decode into half-grey pictures without an error.
     if ImageFile.LOAD_TRUNCATED_IMAGES:
@@ -261,10 +261,8 @@ def _decode_bytes(data: bytes) -> np.ndarray:
             raise ImageError(
                 f"This image is too large (the limit is {MAX_PIXELS / 1e6:.0f} megapixels)."
             ) from None
-        except Exception as exc:  # malformed headers raise all sorts of things
-            raise ImageError(
-                f"This image file is damaged and cannot be read ({type(exc).__name__})."
-            ) from None
+        except Exception:  # malformed headers raise all sorts of things
+            raise ImageError("This image file is damaged and cannot be read.") from None
         try:
             with img:
                 return _from_pil(img, allow_draft=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .paths import DEFAULT_MODEL_NAME, default_model_path, models_dir
+from .runs import effective_status
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class ModelEntry:
         status = self.meta.get("status")
         if status and status != "finished":
             extra += f" [{status}]"
-        if self.problem:
+        if self.problem and status not in ("running", "failed"):
             extra += " [broken]"
         return f"{self.name}{' (default)' if self.is_default else ''}{extra}"
 
@@ -52,7 +53,12 @@ def _read_meta(path: Path) -> tuple[dict[str, Any], str]:
 
 
 def list_models(folder: str | Path | None = None) -> list[ModelEntry]:
-    """The default model first, then every other ``.keras`` run in the folder, newest first."""
+    """The default model first, then every run in the folder, newest first.
+
+    A run still training, or one that failed or was interrupted before its model was saved, is
+    listed with ``problem`` saying so; a JSON still saying "running" whose trainer is gone (server
+    killed) is shown as failed with ``meta["interrupted"] = True``.
+    """
     folder = Path(folder) if folder else models_dir()
     entries: list[ModelEntry] = []
     default = default_model_path()
@@ -61,9 +67,45 @@ def list_models(folder: str | Path | None = None) -> list[ModelEntry]:
         entries.append(ModelEntry(DEFAULT_MODEL_NAME, default, True, meta, problem))
     if folder.is_dir():
         runs = [p for p in folder.glob("*.keras") if not p.name.startswith(".") and p.resolve() != default.resolve()]
-        for path in sorted(runs, key=lambda p: p.stat().st_mtime, reverse=True):
+        # Runs still training, or interrupted/failed before a model was saved, have only their JSON:
+        # listed too (with the reason), so a class sees what happened to them.
+        names = {p.stem for p in runs}
+        pending = [m.with_suffix(".keras") for m in folder.glob("*.json")
+                   if not m.name.startswith(".") and m.stem not in names and m.stem != DEFAULT_MODEL_NAME]
+        found: list[tuple[float, ModelEntry]] = []
+        for path in runs:
             meta, problem = _read_meta(path)
-            if path.stat().st_size == 0:
+            meta = effective_status(meta, folder, path.stem)
+            try:
+                st = path.stat()
+            except OSError:  # removed while we looked
+                continue
+            if st.st_size == 0:
                 problem = problem or f"{path.name} is empty"
-            entries.append(ModelEntry(path.stem, path, False, meta, problem))
+            elif meta.get("status") in ("running", "failed") and not problem:
+                problem = _pending_problem(meta)
+            found.append((st.st_mtime, ModelEntry(path.stem, path, False, meta, problem)))
+        for path in pending:
+            meta, problem = _read_meta(path)
+            if problem or meta.get("status") not in ("running", "failed", "stopped", "finished"):
+                continue  # a stray JSON that is not a run
+            meta = effective_status(meta, folder, path.stem)
+            try:
+                mtime = path.with_suffix(".json").stat().st_mtime
+            except OSError:
+                continue
+            found.append((mtime, ModelEntry(path.stem, path, False, meta, _pending_problem(meta))))
+        entries.extend(e for _, e in sorted(found, key=lambda t: t[0], reverse=True))
     return entries
+
+
+def _pending_problem(meta: dict[str, Any]) -> str:
+    """Why a run without a usable model cannot be picked."""
+    status = meta.get("status")
+    if status == "running":
+        return "still training: its model is saved when the training ends"
+    if meta.get("interrupted"):
+        return "its training was interrupted before the model was saved"
+    if status == "failed":
+        return f"its training failed ({meta.get('error') or 'no model was saved'})"
+    return "its model file is missing"

@@ -38,11 +38,14 @@ _BG_THUMB_SIDE = 96
 #: Ink must differ from the paper by at least this much (0..255, relative contrast).
 MIN_CONTRAST = 48
 #: Stroke width / box longer side, measured with the same estimator on MNIST:
-#: 5th percentile 0.065, median 0.098, 95th percentile 0.154.
-_STROKE_TARGET = 0.10
-_STROKE_DILATE_BELOW = 0.07
+#: 1st percentile 0.053, 5th 0.065, median 0.098, 95th 0.154, 99th 0.190.
+_STROKE_TARGET = 0.09
+_STROKE_DILATE_BELOW = 0.06
 _STROKE_ERODE_ABOVE = 0.20
 _STROKE_ERODE_TO = 0.16
+# In photos, ink whose edges fade over more than this fraction of its box is
+# shading (a light spot, a shadow), not pen strokes; sharp markers measure <0.04.
+_BLOB_EDGE = 0.1
 # MNIST's mean centre of mass, in pixel-index coordinates, is (14.0, 14.0).
 _MNIST_COM = 14.0
 _BOX = 20
@@ -119,10 +122,12 @@ def _greyscale(arr: np.ndarray, size: tuple[int, int], keep_steps: bool) -> _Gre
     if arr.ndim == 2:
         g = shrink(arr)
         return _Grey(g, g if keep_steps else None, "")
-    if arr.shape[2] == 3 or int(arr[:, :, 3].min()) == 255:
-        rgb = arr[:, :, :3]
-        g = shrink(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
-        disp = shrink(np.ascontiguousarray(rgb)) if keep_steps else None
+    if arr.shape[2] == 3:
+        g = shrink(cv2.cvtColor(arr, cv2.COLOR_RGB2GRAY))
+        return _Grey(g, shrink(arr) if keep_steps else None, "")
+    if int(arr[:, :, 3].min()) == 255:  # opaque RGBA, e.g. a canvas with a background colour
+        g = shrink(cv2.cvtColor(arr, cv2.COLOR_RGBA2GRAY))
+        disp = shrink(cv2.cvtColor(arr, cv2.COLOR_RGBA2RGB)) if keep_steps else None
         return _Grey(g, disp, "")
 
     alpha = np.ascontiguousarray(arr[:, :, 3])
@@ -173,7 +178,18 @@ def _background(g: np.ndarray) -> np.ndarray:
     thumb = cv2.resize(g, (tw, th), interpolation=cv2.INTER_AREA) if f < 1 else g
     k = max(3, (round(max(tw, th) / 5) // 2) * 2 + 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
-    closed = cv2.morphologyEx(thumb, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
+    # Point-reflect the picture at its edges so brightness trends (vignetting,
+    # a shadow reaching the edge) continue outward; a plain replicated or
+    # mirrored border would let the closing flatten them near the edge.
+    p = min(k // 2 + 1, tw - 1, th - 1)
+    if p >= 1:
+        refl = cv2.copyMakeBorder(thumb, p, p, p, p, cv2.BORDER_REFLECT_101).astype(np.int16)
+        edge = cv2.copyMakeBorder(thumb, p, p, p, p, cv2.BORDER_REPLICATE).astype(np.int16)
+        padded = np.clip(2 * edge - refl, 0, 255).astype(np.uint8)
+        closed = cv2.morphologyEx(padded, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
+        closed = closed[p:-p, p:-p]
+    else:
+        closed = cv2.morphologyEx(thumb, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
     closed = cv2.blur(closed, (3, 3))
     if f < 1:
         closed = cv2.resize(closed, (w, h), interpolation=cv2.INTER_LINEAR)
@@ -183,44 +199,151 @@ def _background(g: np.ndarray) -> np.ndarray:
 @dataclass
 class _Components:
     labels: np.ndarray
-    stats: np.ndarray
-    group: list[int]
-    dropped: int
+    stats: np.ndarray  # cv2 stats, row 0 = background
+    group: list[int]  # labels of the digit's pieces
+    dropped: int  # other components ignored
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        st = self.stats[self.group]
+        return (
+            int(st[:, 0].min()),
+            int(st[:, 1].min()),
+            int((st[:, 0] + st[:, 2]).max()),
+            int((st[:, 1] + st[:, 3]).max()),
+        )
+
+    @property
+    def area(self) -> int:
+        return int(self.stats[self.group, 4].sum())
+
+
+_BRIDGE_V = cv2.getStructuringElement(cv2.MORPH_RECT, (1, 11))
+_BRIDGE_H = cv2.getStructuringElement(cv2.MORPH_RECT, (11, 1))
+
+
+def _find_lines(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ruled lines / margins: thin, nearly straight, spanning much of the picture.
+
+    Returns an int32 label image (0 = no line), each line's box (x0, y0, x1, y1)
+    and whether it is vertical (index = label). Runs are searched on a copy thickened across the line direction, so
+    lines tilted by a few degrees still form long runs.
+    """
+    h, w = mask.shape
+    labels = np.zeros((h, w), np.int32)
+    boxes = [(0, 0, 0, 0)]
+    vertical = [False]
+    for horizontal in (True, False):
+        length = w if horizontal else h
+        if length < 40:
+            continue
+        run = max(25, round(0.15 * length))
+        across = (1, 5) if horizontal else (5, 1)
+        along = (run, 1) if horizontal else (1, run)
+        thick = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, across))
+        runs = cv2.morphologyEx(thick, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
+        if not runs.any():
+            continue
+        n, lab, st = _components(cv2.bitwise_and(runs, mask))
+        extent = st[1:, 2] if horizontal else st[1:, 3]
+        across_extent = st[1:, 3] if horizontal else st[1:, 2]
+        is_line = (extent >= 0.2 * length) & (extent >= 6 * across_extent)
+        # Thin: judged by the typical thickness along the line, so a stroke of
+        # the digit crossing it does not make the whole line look thick.
+        max_thick = max(4.0, 0.006 * max(h, w))
+        for i in np.flatnonzero(is_line)[:64]:
+            x, y, ww, hh = (int(v) for v in st[i + 1, :4])
+            view = lab[y : y + hh, x : x + ww]
+            sub = view == i + 1
+            counts = sub.sum(axis=0 if horizontal else 1)
+            typical = float(np.median(counts[counts > 0]))
+            is_line[i] = typical <= max_thick
+            # Where a thick stroke runs along or across the line, the pixels
+            # belong to the stroke: leave them out of the line.
+            wide = counts > 2 * typical + 1
+            if is_line[i] and wide.any():
+                view[sub & (wide[None, :] if horizontal else wide[:, None])] = 0
+        if not is_line.any():
+            continue
+        lut = np.zeros(n, np.int32)
+        ids = np.arange(len(boxes), len(boxes) + int(is_line.sum()), dtype=np.int32)
+        lut[1:][is_line] = ids
+        for x, y, ww, hh in st[1:][is_line, :4]:
+            boxes.append((int(x), int(y), int(x + ww), int(y + hh)))
+        vertical.extend([not horizontal] * int(is_line.sum()))
+        new = lut[lab]
+        np.copyto(labels, new, where=(new > 0) & (labels == 0))
+    return labels, np.asarray(boxes, np.int64).reshape(-1, 4), np.asarray(vertical, bool)
+
+
+def _components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    # BBDT computes the statistics several times faster than the default here.
+    n, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_BBDT)
+    return n, labels, stats
 
 
 def _select_digit(mask: np.ndarray) -> tuple[_Components | None, str]:
     """Connected components -> the digit's pieces, or (None, reason)."""
     h, w = mask.shape
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    n, labels, stats = _components(mask)
     if n <= 1:
         return None, "nothing"
     s0 = max(h, w)
     xs, ys, ws, hs, areas = (stats[1:, i].astype(np.int64) for i in range(5))
     longer = np.maximum(ws, hs)
-    speck_side = max(4.0, 0.02 * s0)
-    big = longer >= speck_side
+    big = longer >= max(4.0, 0.02 * s0)
     # Long thin straight things (ruled lines, paper or table edges) are not digits.
     thickness = areas / np.maximum(longer, 1)
     spans = np.where(ws >= hs, ws / w, hs / h)
-    line_like = (spans >= 0.5) & (thickness <= max(2.5, 0.012 * s0)) & (longer >= 8 * np.minimum(ws, hs))
-    cand = big & ~line_like
+    line_like = (spans >= 0.35) & (thickness <= max(2.5, 0.012 * s0)) & (longer >= 8 * np.minimum(ws, hs))
+    # Big hollow things around the digit: the table around a sheet, a frame, a
+    # shadow's edge. They are sparse and enclose another substantial piece.
+    fill = areas / np.maximum(ws * hs, 1)
+    frame_like = np.zeros(n - 1, bool)
+    hollow = np.flatnonzero(big & ~line_like & (longer >= 0.5 * s0) & (fill < 0.35) & (ws * hs >= 0.2 * h * w))
+    if hollow.size:
+        inner = np.flatnonzero(big & ~line_like)
+        inner = inner[np.argsort(-areas[inner])][:64]
+        for i in hollow[:8]:
+            j = inner[inner != i]
+            encloses = (
+                (xs[j] >= xs[i]) & (ys[j] >= ys[i])
+                & (xs[j] + ws[j] <= xs[i] + ws[i]) & (ys[j] + hs[j] <= ys[i] + hs[i])
+                & (areas[j] >= 0.03 * areas[i])
+            )
+            frame_like[i] = bool(encloses.any())
+    cand = big & ~line_like & ~frame_like
     if not cand.any():
         cand = big  # a lone straight stroke may be a '1'
     if not cand.any():
         return None, "specks"
     idx = np.flatnonzero(cand)
-    main = int(idx[np.argmax(areas[idx])])
+    idx = idx[np.argsort(-areas[idx])]
+    # The biggest candidate, unless it is grain: a spotty patch (noise in a dark
+    # shadow) whose "strokes" are a pixel or two wide yet fill its box.
+    main, main_width = int(idx[0]), 0.0
+    for i in idx[:5]:
+        i = int(i)
+        sub = labels[ys[i] : ys[i] + hs[i], xs[i] : xs[i] + ws[i]] == i + 1
+        width = 2.0 * float(areas[i]) / max(1, _transitions(sub))
+        if not (fill[i] >= 0.15 and width <= 2.0 and areas[i] >= 100):
+            main, main_width = i, width
+            break
     main_area = int(areas[main])
+    main_side = int(longer[main])
 
     gx0, gy0 = int(xs[main]), int(ys[main])
     gx1, gy1 = gx0 + int(ws[main]), gy0 + int(hs[main])
     group = [main]
-    # Other pieces: biggest first, only the 64 biggest (noise can make thousands).
-    others = [int(i) for i in np.argsort(-areas) if i != main and not line_like[i]][:64]
+    # Thin straight slivers (leftovers of ruled lines) only join when touching.
+    sliver = (longer >= 5 * np.minimum(ws, hs)) & (thickness < 0.6 * main_width)
+    # Other pieces (the bar of a 5, the second stroke of a 4): biggest first,
+    # only the 64 biggest (noise can make thousands).
+    skip = line_like | frame_like
+    others = [int(i) for i in np.argsort(-areas)[:65] if i != main and not skip[i]][:64]
     changed = True
     while changed and others:
         changed = False
-        size = max(gx1 - gx0, gy1 - gy0)
         for i in list(others):
             x0, y0 = int(xs[i]), int(ys[i])
             x1, y1 = x0 + int(ws[i]), y0 + int(hs[i])
@@ -228,72 +351,185 @@ def _select_digit(mask: np.ndarray) -> tuple[_Components | None, str]:
             dy = max(0, gy0 - y1, y0 - gy1)
             gap = math.hypot(dx, dy)
             a = int(areas[i])
-            near_big = a >= 0.02 * main_area and gap <= 0.35 * size + 2
-            close_small = a >= max(3, 0.002 * main_area) and gap <= 0.08 * size + 2
-            if near_big or close_small:
+            # Distances are relative to the main piece, not the growing group,
+            # so the group cannot creep across a page of scribbles.
+            near_big = a >= 0.02 * main_area and gap <= 0.35 * main_side + 2
+            close_small = a >= max(3, 0.002 * main_area) and gap <= 0.08 * main_side + 2
+            if sliver[i] and gap > 1.5:
+                near_big = close_small = False
+            nx0, ny0, nx1, ny1 = min(gx0, x0), min(gy0, y0), max(gx1, x1), max(gy1, y1)
+            grows_ok = max(nx1 - nx0, ny1 - ny0) <= 4 * main_side + 4
+            if (near_big or close_small) and grows_ok:
                 group.append(i)
                 others.remove(i)
-                gx0, gy0, gx1, gy1 = min(gx0, x0), min(gy0, y0), max(gx1, x1), max(gy1, y1)
+                gx0, gy0, gx1, gy1 = nx0, ny0, nx1, ny1
                 changed = True
-    group_area = int(areas[group].sum())
-    total = int(areas.sum())
-    # Noise / paper texture: ink everywhere, in crumbs, with no dominant shape.
-    if (
-        total > 0.2 * h * w
-        and (gx1 - gx0) * (gy1 - gy0) > 0.6 * h * w
-        and n - 1 > 50
-        and main_area < 0.9 * total
-    ):
+    # Noise / paper texture: many crumbs of "ink" everywhere, none dominant.
+    in_group = np.zeros(n - 1, bool)
+    in_group[group] = True
+    rest = big & ~in_group & ~skip
+    if np.count_nonzero(rest) >= 40 and int(areas[rest].sum()) >= 2 * int(areas[group].sum()):
         return None, "noise"
-    stats_out = stats.copy()
-    return _Components(labels, stats_out, [g + 1 for g in group], (n - 1) - len(group)), (
-        "ok" if group_area else "nothing"
-    )
+    return _Components(labels, stats, [g + 1 for g in group], (n - 1) - len(group)), "ok"
 
 
-def _stroke_adjust(soft: np.ndarray, gm: np.ndarray, box_side: int) -> tuple[np.ndarray, str]:
-    """Thicken thin strokes / thin out blobs so stroke:box matches MNIST."""
-    area = int(np.count_nonzero(gm))
-    t = _transitions(gm)
+@dataclass
+class _Analysis:
+    """Ink map, mask and chosen components for one polarity hypothesis."""
+
+    bg: np.ndarray | None  # estimated background (None when flat)
+    ink: np.ndarray  # uint8, 0 = paper, 255 = full ink
+    thr: float
+    floor: float
+    mask: np.ndarray  # after ruled-line removal
+    raw_mask: np.ndarray  # straight after thresholding
+    comps: _Components | None
+    why: str
+
+
+def _without_lines(
+    mask: np.ndarray, low: np.ndarray, ink: np.ndarray, thr: float
+) -> tuple[np.ndarray, _Components | None, str]:
+    """Remove ruled lines found in ``low`` from ``mask`` and select the digit.
+
+    Returns (cleaned mask, components, reason); components are None when there
+    were no lines or nothing was left.
+    """
+    line_lab, boxes, vertical = _find_lines(low)
+    if len(boxes) <= 1:
+        return mask, None, "nothing"
+    on_line = line_lab > 0
+    # Pen ink written over a printed line is darker than the line itself.
+    counts = np.bincount(line_lab[on_line], minlength=len(boxes))
+    sums = np.bincount(line_lab[on_line], weights=ink[on_line], minlength=len(boxes))
+    line_ink = sums / np.maximum(counts, 1)
+    written_over = on_line & (ink >= np.maximum(thr, 1.25 * line_ink[line_lab]))
+    drop = np.ones(len(boxes), bool)
+    drop[0] = False
+    cleaned, comps, why = mask, None, "nothing"
+    for _ in range(3):
+        cleaned = mask.copy()
+        gone_h = (drop & ~vertical)[line_lab] & ~written_over
+        gone_v = (drop & vertical)[line_lab] & ~written_over
+        cleaned[gone_h | gone_v] = 0
+        # Give back line pixels lying inside a stroke the line crossed (ink on
+        # both sides across the line), so the digit is not cut into pieces.
+        across_h = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, _BRIDGE_V) > 0
+        across_v = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, _BRIDGE_H) > 0
+        cleaned[(gone_h & across_h) | (gone_v & across_v)] = 255
+        cleaned = cv2.bitwise_and(cleaned, mask)
+        comps, why = _select_digit(cleaned)
+        if comps is None:
+            break
+        # A straight stroke that reaches the digit without running on past it
+        # at both ends, nor to the edge of the page, is part of it (the bar of
+        # a 7, the stem of a 5); ruled lines cross the digit and continue.
+        x0, y0, x1, y1 = comps.box
+        side = max(x1 - x0, y1 - y0)
+        m = 0.25 * side
+        lx0, ly0, lx1, ly1 = boxes.T
+        touches = (lx0 <= x1 + m) & (lx1 >= x0 - m) & (ly0 <= y1 + m) & (ly1 >= y0 - m)
+        crosses = np.where(vertical, (ly0 < y0 - m) & (ly1 > y1 + m), (lx0 < x0 - m) & (lx1 > x1 + m))
+        length = np.where(vertical, ly1 - ly0, lx1 - lx0)
+        h, w = mask.shape
+        to_edge = np.where(vertical, (ly0 <= 1) | (ly1 >= h - 1), (lx0 <= 1) | (lx1 >= w - 1))
+        keep = drop & touches & ~crosses & ~to_edge & (length <= 1.5 * side)
+        if not keep.any():
+            break
+        drop &= ~keep
+    return cleaned, comps, why
+
+
+def _analyse(g: np.ndarray, clean: bool, bg_level: int, tail: float) -> _Analysis:
+    """Background removal, threshold and component selection for dark ink on light paper."""
+    if clean:
+        bg_level = max(bg_level, 1)
+        ink = cv2.convertScaleAbs(cv2.subtract(np.full_like(g, bg_level), g), alpha=255.0 / max(bg_level, 64))
+        bg_img = None
+    else:
+        bg_img = _background(g)
+        # Relative contrast copes with shadows, but sensor noise does not shrink
+        # in the dark: do not divide by less than half the brightest paper.
+        paper = _hist_quantile(np.cumsum(cv2.calcHist([bg_img], [0], None, [256], [0, 256]).ravel()), 0.9)
+        ink = cv2.divide(cv2.subtract(bg_img, g), cv2.max(bg_img, max(64, paper // 2)), scale=255)
+    ih = cv2.calcHist([ink], [0], None, [256], [0, 256]).ravel()
+    icdf = np.cumsum(ih)
+    i50, i75 = _hist_quantile(icdf, 0.5), _hist_quantile(icdf, 0.75)
+    peak_all = _hist_quantile(icdf, 1.0 - tail)
+    empty = np.zeros_like(ink)
+    if peak_all < MIN_CONTRAST:
+        return _Analysis(bg_img, ink, float(MIN_CONTRAST), 0.0, empty, empty, None, "faint")
+    otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    # Noisy paper lifts the lower quantiles; a digit covering >25% of the picture
+    # lifts i75 too, hence the cap relative to the ink peak.
+    noise_thr = min(i50 + 4.0 * (i75 - i50) + 4.0, 0.6 * peak_all)
+    thr = max(float(otsu), float(MIN_CONTRAST), noise_thr)
+    floor = min(i50 + 3.0 * (i75 - i50) + 2.0, 0.5 * thr)
+    _, mask = cv2.threshold(ink, thr, 255, cv2.THRESH_BINARY)
+    raw_mask = mask
+    if clean:
+        # Canvas or clean scan: ruled lines are unlikely; look for them only when
+        # the "digit" spans much of the picture.
+        comps, why = _select_digit(mask)
+        if comps is not None:
+            x0, y0, x1, y1 = comps.box
+            if x1 - x0 < 0.5 * mask.shape[1] and y1 - y0 < 0.5 * mask.shape[0]:
+                return _Analysis(bg_img, ink, thr, floor, mask, raw_mask, comps, why)
+    # Lines are traced on a lower threshold so a faint ruled line is found whole
+    # rather than as dashes that could pass for strokes.
+    _, low = cv2.threshold(ink, max(0.5 * thr, 0.5 * MIN_CONTRAST), 255, cv2.THRESH_BINARY)
+    cleaned, comps, why = _without_lines(mask, low, ink, thr)
+    if comps is not None:
+        mask = cleaned
+    else:  # no lines, or nothing left once they were removed
+        comps, why = _select_digit(mask)
+    return _Analysis(bg_img, ink, thr, floor, mask, raw_mask, comps, why)
+
+
+def _stroke_change(core: np.ndarray, box_side: int) -> tuple[float, float]:
+    """(ratio, change): stroke width / box side, and the radius in px to grow (+) or shrink (-)."""
+    area = int(np.count_nonzero(core))
+    t = _transitions(core)
     if area == 0 or t == 0 or box_side <= 0:
-        return soft, ""
+        return 0.0, 0.0
     width = 2.0 * area / t
     ratio = width / box_side
     if ratio < _STROKE_DILATE_BELOW:
         d = (_STROKE_TARGET * box_side - width) / (2.0 * (1.0 - _STROKE_TARGET))
-        if d < 0.5:
-            return soft, ""
-        dist = cv2.distanceTransform(cv2.bitwise_not(gm), cv2.DIST_L2, 5)
-        grown = np.clip(d + 0.5 - dist, 0.0, 1.0)
-        return np.maximum(soft, grown), (
-            f"Strokes were thin ({ratio:.0%} of the digit's size); thickened to about "
-            f"{_STROKE_TARGET:.0%} like MNIST pen strokes."
-        )
+        return ratio, d if d >= 0.5 else 0.0
     if ratio > _STROKE_ERODE_ABOVE:
         e = (width - _STROKE_ERODE_TO * box_side) / (2.0 * (1.0 - _STROKE_ERODE_TO))
-        e = min(e, 0.3 * width)
-        if e < 0.5:
-            return soft, ""
-        dist = cv2.distanceTransform(gm, cv2.DIST_L2, 5)
-        keep = np.clip(dist - e + 0.5, 0.0, 1.0)
-        return np.minimum(soft, keep), (
-            f"Strokes were very thick ({ratio:.0%} of the digit's size); thinned a little "
-            "towards MNIST proportions."
-        )
-    return soft, ""
+        e = min(e, 0.3 * width)  # gently: never wipe out the thinner parts
+        return ratio, -e if e >= 0.5 else 0.0
+    return ratio, 0.0
+
+
+def _apply_stroke_change(soft: np.ndarray, change: float) -> np.ndarray:
+    """Grow (change > 0) or shrink the soft strokes by ``change`` px, anti-aliased."""
+    if change > 0:
+        # Faint thin lines at this scale still count as strokes, hence the low cut.
+        base = (soft >= 0.25).view(np.uint8) * np.uint8(255)
+        dist = cv2.distanceTransform(cv2.bitwise_not(base), cv2.DIST_L2, 5)
+        return np.maximum(soft, np.clip(change + 0.5 - dist, 0.0, 1.0))
+    base = (soft >= 0.5).view(np.uint8) * np.uint8(255)
+    dist = cv2.distanceTransform(base, cv2.DIST_L2, 5)
+    return np.minimum(soft, np.clip(dist + change + 0.5, 0.0, 1.0))
 
 
 def _scale_and_centre(soft: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Tight crop -> longer side 20 px -> 28x28 with the centre of mass at MNIST's."""
-    pts = cv2.findNonZero((soft > 0.02).view(np.uint8))
-    if pts is None:
+    x, y, w, h = cv2.boundingRect((soft > 0.02).view(np.uint8))
+    if w == 0 or h == 0:
         return None
-    x, y, w, h = cv2.boundingRect(pts)
     crop = soft[y : y + h, x : x + w]
     s = _BOX / max(w, h)
     nw, nh = max(1, round(w * s)), max(1, round(h * s))
     small = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_AREA)
-    small = np.clip(small, 0.0, 1.0)
+    # MNIST digits always peak at 255; thin strokes come out grey after shrinking.
+    top = float(small.max())
+    if top <= 1e-6:
+        return None
+    small = np.clip(small * (1.0 / top), 0.0, 1.0)
     # Not cv2.moments: it reads an (N, 2) float array as a list of points.
     mass = float(small.sum())
     if mass <= 1e-6:
@@ -344,46 +580,62 @@ def preprocess(image: Any, *, keep_steps: bool = True) -> Preprocessed:
     # --- polarity ------------------------------------------------------------
     hist = cv2.calcHist([g], [0], None, [256], [0, 256]).ravel()
     cdf = np.cumsum(hist)
-    n_px = cdf[-1]
-    tail = max(2.0, n_px * 1e-4) / n_px
+    tail = max(2.0, cdf[-1] * 1e-4) / cdf[-1]
     lo, hi = _hist_quantile(cdf, tail), _hist_quantile(cdf, 1.0 - tail)
     med = _hist_quantile(cdf, 0.5)
     if hi - lo < 12:
         return _no_ink("No ink found: the image is blank (one flat colour).", steps)
     ring = _border_ring(g)
     ring_med = int(np.median(ring))
-    ring_flat = float(np.mean(np.abs(ring.astype(np.int16) - ring_med) <= 16)) >= 0.8
+    ring_lo, ring_hi = np.percentile(ring, [5, 95])
+    # A flat, noise-free border (drawing canvas, clean scan) is the background,
+    # unless that level is rare inside (a uniform frame or table around a sheet).
+    near_ring = float(hist[max(0, ring_med - 16) : ring_med + 17].sum()) / float(cdf[-1])
+    clean = (
+        ring_hi - ring_lo <= 10
+        and float(np.mean(np.abs(ring.astype(np.int16) - ring_med) <= 16)) >= 0.8
+        and (near_ring >= 0.5 or (ring_hi - ring_lo <= 2 and near_ring >= 0.2))
+    )
 
     def dark_ink(ref: int) -> bool:
         return (ref - lo) >= (hi - ref)
 
-    dark = dark_ink(ring_med)
-    if dark != dark_ink(med) and not ring_flat:
-        dark = dark_ink(med)  # border is busy (shadow, clutter): trust the majority
-    if not dark:
-        g = cv2.bitwise_not(g)  # from here on ink is darker than paper
-        ring_med = 255 - ring_med
+    def run(dark: bool) -> _Analysis:
+        gg = g if dark else cv2.bitwise_not(g)
+        return _analyse(gg, clean, ring_med if dark else 255 - ring_med, tail)
+
+    by_border, by_majority = dark_ink(ring_med), dark_ink(med)
+    if clean or by_border == by_majority:
+        dark = by_border
+    else:
+        # Border and majority disagree (paper on a dark table, a shadow along
+        # the edge): photos are nearly always dark ink on light paper.
+        dark = True
+    an = run(dark)
+    ambiguous = not clean and by_border != by_majority
+    # (A clean border covering half the picture is surely the background.)
+    sheet = False
+    if not clean and an.comps is not None and an.comps.area > 0.3 * h * w:
+        bx0, by0, bx1, by1 = an.comps.box
+        sheet = an.comps.area > 0.65 * (bx1 - bx0) * (by1 - by0)  # solid, not strokes
+    if (ambiguous and an.comps is None) or sheet:
+        # Nothing found, or the "ink" is a whole sheet: try the other reading and
+        # keep it if it finds a digit with less ink overall (paper is the majority).
+        other = run(not dark)
+        if other.comps is not None and (
+            an.comps is None or cv2.countNonZero(other.raw_mask) < cv2.countNonZero(an.raw_mask)
+        ):
+            an, dark = other, not dark
     polarity_note = (
         "Dark ink on a light background." if dark else "Light ink on a dark background: inverted so ink is dark."
     )
-
-    # --- background removal -> ink map (0 = paper, 255 = full ink) -----------
-    ring_spread = float(np.percentile(ring, 95) - np.percentile(ring, 5))
-    clean = ring_flat and ring_spread <= 10
-    if clean:
-        bg_level = max(ring_med, 1)
-        ink = cv2.convertScaleAbs(cv2.subtract(np.full_like(g, bg_level), g), alpha=255.0 / max(bg_level, 64))
-        bg_img = None
-    else:
-        bg_img = _background(g)
-        diff = cv2.subtract(bg_img, g)
-        ink = cv2.divide(diff, cv2.max(bg_img, 64), scale=255)
+    ink, thr, floor, comps = an.ink, an.thr, an.floor, an.comps
     if keep_steps:
-        if bg_img is not None:
+        if an.bg is not None:
             steps.append(
                 Step(
                     "Background estimate",
-                    bg_img if dark else cv2.bitwise_not(bg_img),
+                    an.bg if dark else cv2.bitwise_not(an.bg),
                     "The paper's brightness everywhere (strokes filled in), so shadows and uneven light can be removed.",
                 )
             )
@@ -394,50 +646,41 @@ def preprocess(image: Any, *, keep_steps: bool = True) -> Preprocessed:
                 polarity_note + " Ink is now white on black, measured against the local background.",
             )
         )
-
-    ih = cv2.calcHist([ink], [0], None, [256], [0, 256]).ravel()
-    icdf = np.cumsum(ih)
-    i50, i75 = _hist_quantile(icdf, 0.5), _hist_quantile(icdf, 0.75)
-    peak_all = _hist_quantile(icdf, 1.0 - tail)
-    if peak_all < MIN_CONTRAST:
-        return _no_ink("No ink found: nothing stands out from the background.", steps)
-    otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    # Noisy paper lifts the lower quantiles; a digit covering >25% of the picture
-    # lifts i75 too, hence the cap relative to the ink peak.
-    noise_thr = min(i50 + 4.0 * (i75 - i50) + 4.0, 0.6 * peak_all)
-    thr = max(float(otsu), float(MIN_CONTRAST), noise_thr)
-    floor = min(i50 + 3.0 * (i75 - i50) + 2.0, 0.5 * thr)
-    _, mask = cv2.threshold(ink, thr, 255, cv2.THRESH_BINARY)
-
-    comps, why = _select_digit(mask)
     if comps is None:
         if keep_steps:
-            steps.append(Step("Ink mask (threshold + cleaned)", mask, f"Ink is what differs from the background by {thr / 2.55:.0f}% or more."))
+            steps.append(
+                Step(
+                    "Ink mask (threshold + cleaned)",
+                    an.mask,
+                    f"Ink is what differs from the background by {thr / 2.55:.0f}% or more.",
+                )
+            )
         msg = {
+            "faint": "No ink found: nothing stands out from the background.",
             "nothing": "No ink found: nothing stands out from the background.",
             "specks": "No digit found: only a few tiny specks, too small to be a digit.",
             "noise": "No clear digit found: the image looks like noise or texture, not a written digit.",
-        }[why]
+        }[an.why]
         return _no_ink(msg, steps)
 
-    st = comps.stats[comps.group]
-    x0, y0 = int(st[:, 0].min()), int(st[:, 1].min())
-    x1 = int((st[:, 0] + st[:, 2]).max())
-    y1 = int((st[:, 1] + st[:, 3]).max())
+    x0, y0, x1, y1 = comps.box
     box_side = max(x1 - x0, y1 - y0)
 
     lut = np.zeros(comps.stats.shape[0], np.uint8)
     lut[comps.group] = 255
     if keep_steps:
-        lut_show = np.where(comps.stats[:, 4] > 0, 90, 0).astype(np.uint8)
+        lut_show = np.full(comps.stats.shape[0], 110, np.uint8)
         lut_show[0] = 0
         lut_show[comps.group] = 255
-        extra = f" {comps.dropped} speck(s)/line(s) ignored (grey)." if comps.dropped else ""
+        shown = lut_show[comps.labels]
+        removed = cv2.bitwise_and(an.raw_mask, cv2.bitwise_not(an.mask))
+        shown[removed > 0] = 60
+        extra = " Specks and lines that are not part of it are ignored (grey)." if comps.dropped or removed.any() else ""
         steps.append(
             Step(
                 "Ink mask (threshold + cleaned)",
-                lut_show[comps.labels],
-                f"Ink above {thr / 2.55:.0f}% contrast; the digit's connected strokes kept (white).{extra}",
+                shown,
+                f"Ink above {thr / 2.55:.0f}% contrast; the digit's connected strokes are kept (white).{extra}",
             )
         )
 
@@ -445,17 +688,21 @@ def preprocess(image: Any, *, keep_steps: bool = True) -> Preprocessed:
     margin = max(2, math.ceil(0.1 * box_side) + 2)
     cx0, cy0 = max(0, x0 - margin), max(0, y0 - margin)
     cx1, cy1 = min(w, x1 + margin), min(h, y1 + margin)
-    pad = ((cy0 - (y0 - margin), (y1 + margin) - cy1), (cx0 - (x0 - margin), (x1 + margin) - cx1))
-    gm = np.pad(lut[comps.labels[cy0:cy1, cx0:cx1]], pad)
-    ink_c = np.pad(ink[cy0:cy1, cx0:cx1], pad)
+    top, left = cy0 - (y0 - margin), cx0 - (x0 - margin)
+    bottom, right = (y1 + margin) - cy1, (x1 + margin) - cx1
+    gm = lut[comps.labels[cy0:cy1, cx0:cx1]]
+    ink_c = ink[cy0:cy1, cx0:cx1]
+    if top or left or bottom or right:
+        gm = cv2.copyMakeBorder(gm, top, bottom, left, right, cv2.BORDER_CONSTANT, value=0)
+        ink_c = cv2.copyMakeBorder(ink_c, top, bottom, left, right, cv2.BORDER_CONSTANT, value=0)
 
     # Soft ink (keeps anti-aliasing), scaled so the stroke's body reaches 1.0.
     mh = cv2.calcHist([ink_c], [0], gm, [256], [0, 256]).ravel()
     peak = max(_hist_quantile(np.cumsum(mh), 0.9), floor + 1.0)
     near = cv2.dilate(gm, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
-    soft = (ink_c.astype(np.float32) - floor) * (1.0 / (peak - floor))
+    soft = cv2.subtract(ink_c, np.full_like(ink_c, round(floor)), mask=near, dtype=cv2.CV_32F)
+    soft *= 1.0 / (peak - round(floor))
     np.clip(soft, 0.0, 1.0, out=soft)
-    soft[near == 0] = 0.0
 
     bx0, by0 = math.floor(x0 * sx), math.floor(y0 * sy)
     bx1, by1 = min(w0, math.ceil(x1 * sx)), min(h0, math.ceil(y1 * sy))
@@ -463,8 +710,8 @@ def preprocess(image: Any, *, keep_steps: bool = True) -> Preprocessed:
     if keep_steps:
         disp = gr.display if gr.display.ndim == 3 else cv2.cvtColor(gr.display, cv2.COLOR_GRAY2RGB)
         disp = disp.copy()
-        thick = max(1, round(max(h, w) / 250))
-        cv2.rectangle(disp, (x0, y0), (x1 - 1, y1 - 1), (0, 200, 0), thick)
+        thick = max(1, round(max(h, w) / 200))
+        cv2.rectangle(disp, (x0 - thick, y0 - thick), (x1 - 1 + thick, y1 - 1 + thick), (0, 200, 0), thick)
         steps.append(
             Step(
                 "Digit box",
@@ -474,11 +721,35 @@ def preprocess(image: Any, *, keep_steps: bool = True) -> Preprocessed:
         )
         steps.append(Step("Cropped", (soft * 255).astype(np.uint8), "Only the digit's ink, white on black."))
 
-    # Width is measured on the half-intensity core, as in the MNIST calibration.
-    core = (soft >= 0.5).view(np.uint8) * np.uint8(255)
-    soft, stroke_note = _stroke_adjust(soft, core if core.any() else gm, box_side)
-    if keep_steps and stroke_note:
-        steps.append(Step("Stroke thickness adjusted", (soft * 255).astype(np.uint8), stroke_note))
+    # Width is measured on the half-intensity core at full detail, as in the
+    # MNIST calibration; the change itself is applied at ~4x the final size.
+    core = (soft >= 0.5).view(np.uint8)
+    ratio, change = _stroke_change(core if core.any() else gm, box_side)
+    if not clean and ratio < 0.02 and cv2.countNonZero(core) > 0.15 * box_side * box_side:
+        # "Strokes" a pixel or two wide filling much of their box: grain or noise.
+        return _no_ink("No clear digit found: the image looks like noise or texture, not a written digit.", steps)
+    if not clean:
+        # A thick patch whose edges fade over a long way is light or shadow,
+        # not pen strokes (even blurry photos have edges a few pixels wide).
+        ramp = cv2.countNonZero(((soft > 0.1) & (soft < 0.8)).view(np.uint8))
+        edge_width = ramp / max(1, _transitions(core))
+        if edge_width > _BLOB_EDGE * box_side:
+            return _no_ink("No clear digit found: only a patch of shading, no pen strokes.", steps)
+    if change:
+        k = min(1.0, 4 * _BOX / max(soft.shape))
+        if k < 1.0:  # keeps the distance transform small
+            size_i = (max(1, round(soft.shape[1] * k)), max(1, round(soft.shape[0] * k)))
+            soft = cv2.resize(soft, size_i, interpolation=cv2.INTER_AREA)
+        soft = _apply_stroke_change(soft, change * k)
+        if keep_steps:
+            note = (
+                f"Strokes were thin ({ratio:.0%} of the digit's size); thickened to about "
+                f"{_STROKE_TARGET:.0%} like MNIST pen strokes."
+                if change > 0
+                else f"Strokes were very thick ({ratio:.0%} of the digit's size); thinned a little "
+                "towards MNIST proportions."
+            )
+            steps.append(Step("Stroke thickness adjusted", (soft * 255).astype(np.uint8), note))
 
     placed = _scale_and_centre(soft)
     if placed is None:

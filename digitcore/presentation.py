@@ -10,9 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import io
+
 import cv2
 import numpy as np
 import pandas as pd
+from PIL import Image
 
 from .image_io import ImageError, load_image
 from .predictor import LOW_CONFIDENCE, Prediction
@@ -22,15 +25,19 @@ __all__ = [
     "UploadResult",
     "answer_for",
     "format_percent",
+    "escape_markdown",
     "probability_frame",
     "probability_chart_spec",
     "runner_up_text",
+    "model_label",
     "to_rgb",
     "fit_within",
     "preview_with_bbox",
+    "pad_to_square",
     "enlarge_pixels",
     "step_picture",
     "analyse_upload",
+    "animation_note",
     "results_frame",
     "thumbnail",
     "upload_caption",
@@ -42,6 +49,8 @@ TOP_COLOUR = "#2f7d6d"
 OTHER_COLOUR = "#b9c6cf"
 #: Bounding-box colour on previews (RGB).
 BOX_COLOUR = (230, 57, 70)
+#: Around step pictures that are not square (matches the theme's secondary background).
+PAD_COLOUR = (233, 239, 241)
 
 
 # ----------------------------------------------------------------------------- wording
@@ -81,6 +90,25 @@ def answer_for(prediction: Prediction, *, empty_hint: str = "") -> Answer:
     if prediction.confidence >= LOW_CONFIDENCE:
         return Answer("sure", str(d), f"It's a {d}! I'm {pct} sure.", pct)
     return Answer("unsure", f"{d}?", f"Maybe a {d}? I'm not sure ({pct}).", pct)
+
+
+def model_label(entry: Any) -> str:
+    """Short name for a model picker (a ``model_store.ModelEntry``); accuracy is shown beside it."""
+    name = "Default model" if entry.is_default else entry.name
+    status = entry.meta.get("status")
+    if status == "running":
+        return f"{name} (still training)"
+    if entry.problem:
+        return f"{name} (failed)" if status == "failed" else f"{name} (broken)"
+    return f"{name} ({status})" if status and status != "finished" else name
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]<>()#+-.!|~$:")
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape Markdown (and Streamlit's ``$`` maths / ``:`` emoji) so user text shows as typed."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)
 
 
 def runner_up_text(prediction: Prediction, k: int = 3) -> str:
@@ -199,10 +227,21 @@ def fit_within(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
 
 
 def preview_with_bbox(
-    image: np.ndarray, bbox: tuple[int, int, int, int] | None, max_side: int = 480
+    image: np.ndarray, bbox: tuple[int, int, int, int] | None, max_side: int = 480, min_side: int = 0
 ) -> np.ndarray:
-    """An RGB preview at most ``max_side`` px with the digit's box (original-pixel coords) drawn."""
-    rgb, scale = fit_within(to_rgb(image), max_side)
+    """An RGB preview with the digit's box (given in original-pixel coords) drawn on it.
+
+    Big pictures are shrunk so the longer side is at most ``max_side``; small ones are
+    enlarged by a whole factor (nearest neighbour) towards ``min_side`` so the box and
+    the pixels stay crisp instead of being blurred by the browser.
+    """
+    rgb = to_rgb(image)
+    longer = max(rgb.shape[:2])
+    if min_side and longer * 2 <= min(min_side, max_side):
+        factor = min(min_side, max_side) // longer
+        rgb, scale = enlarge_pixels(rgb, factor), float(factor)
+    else:
+        rgb, scale = fit_within(rgb, max_side)
     if bbox is None:
         return rgb
     rgb = rgb.copy()
@@ -215,6 +254,17 @@ def preview_with_bbox(
     y1 = int(np.clip(round((y + bh) * scale) - 1, 0, h - 1))
     cv2.rectangle(rgb, (x0, y0), (x1, y1), BOX_COLOUR, thick)
     return rgb
+
+
+def pad_to_square(image: np.ndarray, side: int, pad: tuple[int, int, int] | None = None) -> np.ndarray:
+    """Centre an RGB image (at most ``side`` each way) on a ``side`` x ``side`` tile."""
+    pad = PAD_COLOUR if pad is None else pad
+    h, w = image.shape[:2]
+    tile = np.empty((side, side, 3), np.uint8)
+    tile[:] = pad
+    y0, x0 = (side - h) // 2, (side - w) // 2
+    tile[y0 : y0 + h, x0 : x0 + w] = image[:side, :side]
+    return tile
 
 
 def _as_uint8(image: np.ndarray) -> np.ndarray:
@@ -237,14 +287,21 @@ def enlarge_pixels(image: np.ndarray, scale: int = 8) -> np.ndarray:
     return np.ascontiguousarray(np.repeat(np.repeat(a, scale, axis=0), scale, axis=1))
 
 
-def step_picture(image: np.ndarray, side: int = 168) -> np.ndarray:
-    """A preprocessing step image sized for a gallery: small ones enlarged pixel-exact, big ones shrunk."""
+def step_picture(image: np.ndarray, side: int = 168, pad: tuple[int, int, int] = PAD_COLOUR) -> np.ndarray:
+    """A preprocessing step as a ``side`` x ``side`` RGB tile for a gallery.
+
+    Small images are enlarged by a whole factor with nearest neighbour (pixels stay
+    visible), big ones shrunk; either way the aspect ratio is kept and the rest of
+    the tile is filled with ``pad`` so every tile in a row has the same size.
+    """
     a = _as_uint8(image)
     h, w = a.shape[:2]
     longer = max(h, w)
     if longer < side:
-        return enlarge_pixels(a, max(1, side // longer))
-    return fit_within(a, side)[0]
+        a = enlarge_pixels(a, max(1, side // longer))
+    else:
+        a = fit_within(a, side)[0]
+    return pad_to_square(to_rgb(a), side, pad)
 
 
 # ----------------------------------------------------------------------------- uploads
@@ -262,6 +319,7 @@ class UploadResult:
     image: np.ndarray | None = None
     prediction: Prediction | None = None
     error: str = ""
+    note: str = ""  # something worth knowing about a usable file, e.g. "first frame only"
 
     @property
     def ok(self) -> bool:
@@ -278,6 +336,18 @@ class UploadResult:
         return ""
 
 
+def animation_note(data: bytes) -> str:
+    """``"Animated image: only its first frame is used."`` for multi-frame GIF/WebP/PNG, else ``""``."""
+    if not data.startswith((b"GIF8", b"RIFF", b"\x89PNG")):
+        return ""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            frames = getattr(img, "n_frames", 1)
+    except Exception:  # unreadable files get their message from load_image instead
+        return ""
+    return "Animated image: only its first frame is used." if frames > 1 else ""
+
+
 def analyse_upload(predictor: _Predicts, name: str, data: bytes, *, keep_steps: bool = True) -> UploadResult:
     """Decode and predict one uploaded file; a bad file gives ``error`` instead of raising."""
     try:
@@ -285,7 +355,7 @@ def analyse_upload(predictor: _Predicts, name: str, data: bytes, *, keep_steps: 
         prediction = predictor.predict(image, keep_steps=keep_steps)
     except ImageError as exc:
         return UploadResult(name, error=str(exc))
-    return UploadResult(name, image, prediction)
+    return UploadResult(name, image, prediction, note=animation_note(data))
 
 
 def results_frame(results: Sequence[UploadResult]) -> pd.DataFrame:
@@ -294,9 +364,8 @@ def results_frame(results: Sequence[UploadResult]) -> pd.DataFrame:
     for r in results:
         p = r.prediction
         answered = p is not None and p.digit is not None
-        note = r.message
-        if answered and not p.is_confident:
-            note = "not sure"
+        notes = [r.message, "not sure" if answered and not p.is_confident else "", r.note]
+        note = "; ".join(n for n in notes if n)
         rows.append(
             {
                 "file": r.name,
@@ -309,11 +378,11 @@ def results_frame(results: Sequence[UploadResult]) -> pd.DataFrame:
 
 
 def thumbnail(result: UploadResult, side: int = 128) -> np.ndarray:
-    """A square-ish RGB thumbnail with the digit's box; a grey tile when the file was unreadable."""
+    """A ``side`` x ``side`` RGB tile with the digit's box; a plain grey tile when the file was unreadable."""
     if result.image is None:
-        return np.full((side, side, 3), 225, np.uint8)
+        return np.full((side, side, 3), 215, np.uint8)
     bbox = result.prediction.preprocessed.bbox if result.prediction and result.prediction.preprocessed else None
-    return preview_with_bbox(result.image, bbox, max_side=side)
+    return pad_to_square(preview_with_bbox(result.image, bbox, max_side=side, min_side=side), side)
 
 
 def upload_caption(result: UploadResult, max_name: int = 22) -> str:

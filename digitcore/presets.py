@@ -32,9 +32,17 @@ class Preset:
         from .train_config import TrainConfig
 
         values = {"preset": self.name, "name": self.name, **self.recipe}
+        if self.name == CUSTOM:
+            # Options the caller leaves out keep their defaults, so every run records the full architecture.
+            given = overrides.pop("architecture", None)
+            values["architecture"] = {**architectures.CUSTOM_DEFAULTS, **given} if isinstance(given, dict) else (
+                dict(architectures.CUSTOM_DEFAULTS) if given is None else given)
         cfg = TrainConfig(**values)
         return replace(cfg, **overrides) if overrides else cfg
 
+
+#: The preset whose architecture the user designs (options in ``TrainConfig.architecture``).
+CUSTOM = "custom"
 
 # Shift/zoom/rotation only: what Keras' ImageDataGenerator did in the reference notebook.
 _KAGGLE_AUGMENT = AugmentConfig(rotation=10.0, zoom=0.1, shift=0.1, shear=0.0, thickness=0.0, contrast=0.0)
@@ -98,6 +106,18 @@ PRESETS: dict[str, Preset] = {
             published="99.22% after 4 epochs",
             description="The classic small CNN from TensorFlow's tutorial; outputs logits (loss from_logits=True).",
         ),
+        Preset(
+            name=CUSTOM,
+            title="Custom (design your own)",
+            build=architectures.build_custom,
+            params=468_394,  # with the default options; the real count depends on the choices
+            recipe={"epochs": 10, "batch_size": 128, "optimizer": "adam", "learning_rate": 1e-3,
+                    "validation": 0.1, "augment": None},
+            published="your own design",
+            description="Choose the number of conv blocks (two convolutions and a 2x2 max pooling each; the "
+            "filters double from block to block), the kernel size, batch normalisation, dropout and the dense "
+            "layer's size.",
+        ),
     )
 }
 
@@ -110,6 +130,15 @@ def get_preset(name: str) -> Preset:
         raise ValueError(f"Unknown preset '{name}'. Choose one of: {', '.join(PRESETS)}.") from None
 
 
-def build_model(name: str) -> keras.Model:
-    """Build the preset's uncompiled model."""
+def build_model(name: str, architecture: dict | None = None) -> keras.Model:
+    """Build the preset's uncompiled model (``architecture``: the custom preset's options)."""
+    if name == CUSTOM:
+        return architectures.build_custom(architecture)
+    if architecture is not None:
+        raise ValueError(f"Architecture options apply only to the '{CUSTOM}' preset, not '{name}'.")
     return get_preset(name).build()
+
+
+def model_for_config(cfg) -> keras.Model:
+    """The uncompiled model a TrainConfig asks for."""
+    return build_model(cfg.preset, cfg.architecture)

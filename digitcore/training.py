@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import platform
@@ -17,8 +18,14 @@ import numpy as np
 
 from .atomic import atomic_write_text, atomic_write_with
 from .data import Mnist, to_model_input
-from .presets import build_model
+from .evaluation import evaluate_model, predict_probabilities
+from .model_summary import summarize_model
+from .presets import model_for_config
+from .runs import RunFiles, run_files, run_lock
 from .train_config import TrainConfig
+
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class RunResult:
@@ -46,7 +53,8 @@ def _split(cfg: TrainConfig, data: Mnist) -> tuple[np.ndarray, np.ndarray, np.nd
     return x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
 
 
-def _dataset(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, training: bool):
+def make_dataset(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, training: bool):
+    """A batched tf.data pipeline of (image, label); shuffled and augmented when ``training``."""
     import tensorflow as tf
 
     from .augment import augment_batch
@@ -85,11 +93,33 @@ def _loss(cfg: TrainConfig, model):
     return keras.losses.SparseCategoricalCrossentropy(from_logits=logits)
 
 
-def _make_progress_callback(on_event: Callable[[Event], None] | None, stop_event: threading.Event | None, steps: int):
+def compiled_model(cfg: TrainConfig):
+    """The config's model, compiled with its optimizer, loss and the accuracy metric."""
+    model = model_for_config(cfg)
+    model.compile(optimizer=_optimizer(cfg), loss=_loss(cfg, model), metrics=["accuracy"])
+    return model
+
+
+class StopRequested(Exception):
+    """Raised inside ``fit`` right after the batch during which Stop was pressed."""
+
+
+def _current_lr(model) -> float:
+    import keras
+
+    return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+
+
+def _make_progress_callback(emit: Callable[[Event], None], stop_event: threading.Event | None, steps: int,
+                            epochs: int, batch_size: int):
     import keras
 
     class Progress(keras.callbacks.Callback):
-        """Reports batches and epochs to ``on_event``; ends training after the batch when ``stop_event`` is set."""
+        """Reports batches and epochs; ends training right after the batch when ``stop_event`` is set.
+
+        It raises instead of setting ``stop_training`` because Keras would then still validate
+        the half-done epoch and log it (and maybe checkpoint it) as if it were complete.
+        """
 
         def __init__(self) -> None:
             super().__init__()
@@ -97,32 +127,104 @@ def _make_progress_callback(on_event: Callable[[Event], None] | None, stop_event
             self.stopped = False
             self.t_epoch = time.time()
 
-        def _emit(self, ev: Event) -> None:
-            if on_event is not None:
-                on_event(ev)
+        def _check_stop(self) -> None:
+            if stop_event is not None and stop_event.is_set():
+                self.stopped = True
+                raise StopRequested()
 
         def on_epoch_begin(self, epoch, logs=None):
+            self._check_stop()
             self.epoch = epoch
             self.t_epoch = time.time()
-            self._emit({"type": "epoch_begin", "epoch": epoch + 1, "steps": steps})
+            emit({"type": "epoch_begin", "epoch": epoch + 1, "epochs": epochs, "steps": steps})
 
         def on_train_batch_end(self, batch, logs=None):
             elapsed = time.time() - self.t_epoch
             eta = elapsed / (batch + 1) * (steps - batch - 1)
-            self._emit({"type": "batch", "epoch": self.epoch + 1, "batch": batch + 1, "steps": steps,
-                        "eta_s": eta, "logs": {k: float(v) for k, v in (logs or {}).items()}})
-            if stop_event is not None and stop_event.is_set():
-                self.stopped = True
-                self.model.stop_training = True
+            emit({"type": "batch", "epoch": self.epoch + 1, "epochs": epochs, "batch": batch + 1, "steps": steps,
+                  "eta_s": eta, "images_per_s": (batch + 1) * batch_size / elapsed if elapsed > 0 else 0.0,
+                  "logs": {k: float(v) for k, v in (logs or {}).items()}})
+            self._check_stop()
 
         def on_epoch_end(self, epoch, logs=None):
-            logs = dict(logs or {})
-            lr = self.model.optimizer.learning_rate
-            logs.setdefault("learning_rate", float(np.asarray(lr)))
-            self._emit({"type": "epoch", "epoch": epoch + 1, "seconds": time.time() - self.t_epoch,
-                        "logs": {k: float(v) for k, v in logs.items()}})
+            if logs is not None:
+                # In place, so that CSVLogger (next in the list) records the rate this epoch used.
+                logs.setdefault("learning_rate", _current_lr(self.model))
+            emit({"type": "epoch", "epoch": epoch + 1, "epochs": epochs, "seconds": time.time() - self.t_epoch,
+                  "logs": {k: float(v) for k, v in (logs or {}).items()}})
 
     return Progress()
+
+
+def _fmt(monitor: str, value: float) -> str:
+    return f"{value:.2%}" if "accuracy" in monitor else f"{value:.4f}"
+
+
+def _make_announcer(emit: Callable[[Event], None], reduce_lr, early_stop, checkpoint):
+    """A callback placed after the others that says, in words, when one of them acted."""
+    import keras
+
+    class Announcer(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lr_begin = 0.0
+            self.best = None
+            self.messages: list[dict[str, Any]] = []
+
+        def _say(self, callback: str, epoch: int, message: str) -> None:
+            ev = {"type": "callback", "callback": callback, "epoch": epoch, "message": message}
+            self.messages.append({k: v for k, v in ev.items() if k != "type"})
+            emit(ev)
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.lr_begin = _current_lr(self.model)  # after any per-epoch schedule has set it
+
+        def on_epoch_end(self, epoch, logs=None):
+            n = epoch + 1
+            if checkpoint is not None and checkpoint.best is not None and checkpoint.best != self.best:
+                self.best = checkpoint.best
+                self._say("ModelCheckpoint", n, f"Epoch {n}: new best {checkpoint.monitor} "
+                          f"{_fmt(checkpoint.monitor, checkpoint.best)}, checkpoint saved.")
+            lr = _current_lr(self.model)
+            if reduce_lr is not None and lr < self.lr_begin * (1 - 1e-6):
+                self._say("ReduceLROnPlateau", n, f"Epoch {n}: {reduce_lr.monitor} stopped improving for "
+                          f"{reduce_lr.patience} epoch(s), learning rate reduced from {self.lr_begin:.2e} to {lr:.2e}.")
+            if early_stop is not None and early_stop.stopped_epoch == epoch and self.model.stop_training:
+                best = early_stop.best_epoch + 1
+                kept = f" The weights of epoch {best} are kept." if early_stop.restore_best_weights else ""
+                self._say("EarlyStopping", n, f"Epoch {n}: early stop, {early_stop.monitor} has not improved for "
+                          f"{early_stop.patience} epoch(s); the best was epoch {best} "
+                          f"({_fmt(early_stop.monitor, early_stop.best)}).{kept}")
+
+    return Announcer()
+
+
+def _close_after_stop(callbacks) -> None:
+    """What ``fit`` would have done at the end: close the CSV log, restore EarlyStopping's best weights."""
+    import keras
+
+    for cb in callbacks:
+        if isinstance(cb, (keras.callbacks.CSVLogger, keras.callbacks.EarlyStopping)):
+            try:
+                cb.on_train_end()
+            except Exception:  # the log may never have been opened
+                log.debug("on_train_end failed for %s", cb.__class__.__name__, exc_info=True)
+
+
+def _safe_emitter(on_event: Callable[[Event], None] | None) -> Callable[[Event], None]:
+    """A listener that fails must not end the training it is watching."""
+
+    def emit(ev: Event) -> None:
+        if on_event is None:
+            return
+        try:
+            on_event(ev)
+        except StopRequested:
+            raise
+        except Exception:
+            log.exception("training event listener failed on %s", ev.get("type"))
+
+    return emit
 
 
 def train(
@@ -134,76 +236,137 @@ def train(
     stop_event: threading.Event | None = None,
     overwrite: bool = False,
 ) -> RunResult:
-    """Train ``cfg`` on ``data``; save the run into ``out_dir`` atomically and return what was written."""
-    import keras
-    import tensorflow as tf
+    """Train ``cfg`` on ``data``; save the run into ``out_dir`` atomically and return what was written.
 
+    Raises before anything starts: ValueError (invalid config), FileExistsError (the run exists and
+    ``overwrite`` is false), RunBusyError (someone is training that name right now). Once training has
+    begun, problems are recorded in the run (status "failed") instead of raised.
+    """
     cfg.validate()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    model_path, log_path, meta_path = (out_dir / f"{cfg.name}{ext}" for ext in (".keras", ".csv", ".json"))
-    if not overwrite and any(p.exists() for p in (model_path, log_path, meta_path)):
-        raise FileExistsError(f"A run named '{cfg.name}' already exists; choose another name or allow overwriting.")
+    files = run_files(out_dir, cfg.name)
+    with run_lock(files):
+        existing = files.existing()
+        if existing and not overwrite:
+            raise FileExistsError(f"A run named '{cfg.name}' already exists; choose another name or allow "
+                                  "overwriting.")
+        for old in (files.model, files.log):  # the old run is replaced, not mixed with the new one
+            if old.exists():
+                old.unlink()
+        return _train_locked(cfg, data, files, _safe_emitter(on_event), stop_event)
 
+
+def _train_locked(cfg: TrainConfig, data: Mnist, files: RunFiles, emit: Callable[[Event], None],
+                  stop_event: threading.Event | None) -> RunResult:
+    import keras
+
+    out_dir = files.model.parent
+    started = time.time()
     keras.utils.set_random_seed(cfg.seed)
     x_tr, y_tr, x_val, y_val = _split(cfg, data)
     steps = math.ceil(len(x_tr) / cfg.batch_size)
-    model = build_model(cfg.preset)
-    model.compile(optimizer=_optimizer(cfg), loss=_loss(cfg, model), metrics=["accuracy"])
-    if on_event:
-        on_event({"type": "start", "params": int(model.count_params()), "train_images": len(x_tr),
-                  "val_images": len(x_val), "steps": steps})
+    model = compiled_model(cfg)
+    summary = summarize_model(model)
+
+    # Written first, so a run whose process dies mid-training is never mistaken for a finished one.
+    running = _metadata(cfg, data, model, x_tr, x_val, None, "running", None, 0.0)
+    running["started"] = _utc(started)
+    atomic_write_text(files.meta, json.dumps(running, indent=2) + "\n")
+    emit({"type": "start", "name": cfg.name, "preset": cfg.preset, "params": summary.total_params,
+          "train_images": len(x_tr), "val_images": len(x_val), "steps": steps, "epochs": cfg.epochs,
+          "summary": summary.to_dict(), "config": cfg.to_dict(), "meta_path": str(files.meta)})
 
     partial_log = out_dir / f".{cfg.name}.csv.partial"
-    best_path = out_dir / f".{cfg.name}.best.keras"
-    progress = _make_progress_callback(on_event, stop_event, steps)
-    callbacks: list[keras.callbacks.Callback] = [progress, keras.callbacks.CSVLogger(str(partial_log))]
+    best_path = out_dir / f".{cfg.name}.best.weights.h5"
+    progress = _make_progress_callback(emit, stop_event, steps, cfg.epochs, cfg.batch_size)
+    csv_logger = keras.callbacks.CSVLogger(str(partial_log))
+    callbacks: list[keras.callbacks.Callback] = [progress, csv_logger]
     if cfg.lr_decay < 1.0:
-        lr0, decay = cfg.learning_rate, cfg.lr_decay
-        callbacks.append(keras.callbacks.LearningRateScheduler(lambda epoch: lr0 * decay**epoch))
+        decay = cfg.lr_decay
+        # Multiplies the current rate, so reductions by ReduceLROnPlateau are kept, not undone.
+        callbacks.append(keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr * decay if epoch else lr))
+    reduce_lr = early_stop = checkpoint = None
     if cfg.reduce_lr_patience:
-        callbacks.append(keras.callbacks.ReduceLROnPlateau(cfg.reduce_lr_monitor, factor=cfg.reduce_lr_factor,
-                                                           patience=cfg.reduce_lr_patience,
-                                                           min_lr=cfg.reduce_lr_min, verbose=0))
+        reduce_lr = keras.callbacks.ReduceLROnPlateau(cfg.reduce_lr_monitor, factor=cfg.reduce_lr_factor,
+                                                      patience=cfg.reduce_lr_patience, min_lr=cfg.reduce_lr_min,
+                                                      verbose=0)
+        callbacks.append(reduce_lr)
     if cfg.early_stopping_patience:
-        callbacks.append(keras.callbacks.EarlyStopping("val_loss", patience=cfg.early_stopping_patience,
-                                                       restore_best_weights=not cfg.checkpoint_best))
+        early_stop = keras.callbacks.EarlyStopping(cfg.early_stopping_monitor, patience=cfg.early_stopping_patience,
+                                                   min_delta=cfg.early_stopping_min_delta,
+                                                   restore_best_weights=not cfg.checkpoint_best)
+        callbacks.append(early_stop)
     if cfg.checkpoint_best:
-        callbacks.append(keras.callbacks.ModelCheckpoint(str(best_path), monitor="val_loss", save_best_only=True))
+        checkpoint = keras.callbacks.ModelCheckpoint(str(best_path), monitor=cfg.checkpoint_monitor,
+                                                     save_best_only=True, save_weights_only=True)
+        callbacks.append(checkpoint)
+    announcer = _make_announcer(emit, reduce_lr, early_stop, checkpoint)
+    callbacks.append(announcer)
 
     t0 = time.time()
     status, error = "finished", None
     try:
-        model.fit(_dataset(x_tr, y_tr, cfg, True), validation_data=_dataset(x_val, y_val, cfg, False),
+        if stop_event is not None and stop_event.is_set():
+            raise StopRequested()
+        model.fit(make_dataset(x_tr, y_tr, cfg, True), validation_data=make_dataset(x_val, y_val, cfg, False),
                   epochs=cfg.epochs, callbacks=callbacks, verbose=0, shuffle=False)
-        if progress.stopped:
-            status = "stopped"
+    except StopRequested:
+        status = "stopped"
+        _close_after_stop(callbacks)
+        emit({"type": "callback", "callback": "Stop", "epoch": progress.epoch + 1,
+              "message": f"Stopped by request during epoch {progress.epoch + 1}; the log keeps the finished epochs."})
     except Exception as exc:  # recorded in the run's JSON; the caller decides how to show it
         status, error = "failed", f"{exc.__class__.__name__}: {exc}"
+        log.exception("training run %s failed", cfg.name)
+        _close_after_stop([csv_logger])
     train_seconds = time.time() - t0
 
-    if cfg.checkpoint_best and best_path.exists():
-        model = keras.saving.load_model(best_path, compile=False)
-    final = _save_inference_model(model, cfg.preset, model_path) if status != "failed" else None
-    if partial_log.exists():
-        os.replace(partial_log, log_path)
-    if best_path.exists():
-        best_path.unlink()
+    saved_from: dict[str, Any] = {"weights": "last epoch"}
+    final = None
+    try:
+        if status != "failed":
+            if checkpoint is not None and best_path.exists():
+                model.load_weights(best_path)
+                saved_from = {"weights": "best checkpoint", "monitor": checkpoint.monitor,
+                              "value": float(checkpoint.best)}
+            elif early_stop is not None and early_stop.best_weights is not None:
+                saved_from = {"weights": "best epoch (EarlyStopping)", "epoch": int(early_stop.best_epoch) + 1,
+                              "monitor": early_stop.monitor, "value": float(early_stop.best)}
+            emit({"type": "phase", "phase": "saving", "message": "Saving the model…"})
+            final = _save_inference_model(model, files.model)
+    except Exception as exc:
+        status, error = "failed", f"Saving the model failed: {exc.__class__.__name__}: {exc}"
+        log.exception("saving run %s failed", cfg.name)
+    finally:
+        if partial_log.exists():
+            os.replace(partial_log, files.log)
+        if best_path.exists():
+            best_path.unlink()
 
-    meta = _metadata(cfg, data, model, x_tr, x_val, log_path, status, error, train_seconds)
+    meta = _metadata(cfg, data, model, x_tr, x_val, files.log, status, error, train_seconds)
+    meta["started"] = _utc(started)
+    meta["saved_from"] = saved_from if final is not None else None
+    meta["callback_messages"] = announcer.messages
     if final is not None:
+        emit({"type": "phase", "phase": "evaluating", "message": f"Testing on the {len(data.y_test):,} MNIST test images…"})
         loss, acc = evaluate_arrays(final, data.x_test, data.y_test)
         meta["test_accuracy"], meta["test_loss"] = acc, loss
-        meta["model_bytes"] = model_path.stat().st_size
-    atomic_write_text(meta_path, json.dumps(meta, indent=2) + "\n")
-    if on_event:
-        on_event({"type": "end", "status": status, "meta": meta})
-    return RunResult(cfg.name, status, model_path if final is not None else None, log_path, meta_path, meta)
+        meta["model_bytes"] = files.model.stat().st_size
+    atomic_write_text(files.meta, json.dumps(meta, indent=2) + "\n")
+    emit({"type": "end", "status": status, "meta": meta})
+    return RunResult(cfg.name, status, files.model if final is not None else None, files.log, files.meta, meta)
 
 
-def _save_inference_model(model, preset: str, path: Path):
-    """Save weights in a fresh, uncompiled copy: no optimizer state, so the file stays small."""
-    fresh = build_model(preset)
+def _utc(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def _save_inference_model(model, path: Path):
+    """Save the weights in an uncompiled clone: no optimizer state, so the file stays small."""
+    import keras
+
+    fresh = keras.models.clone_model(model)
     fresh.set_weights(model.get_weights())
     atomic_write_with(path, lambda tmp: fresh.save(tmp))
     return fresh
@@ -211,25 +374,13 @@ def _save_inference_model(model, preset: str, path: Path):
 
 def evaluate_arrays(model, x: np.ndarray, y: np.ndarray, batch_size: int = 1000) -> tuple[float, float]:
     """(loss, accuracy) of a model on uint8 images and integer labels, without compiling it."""
-    probs = predict_arrays(model, x, batch_size)
-    p_true = np.clip(probs[np.arange(len(y)), y], 1e-7, 1.0)
-    return float(-np.log(p_true).mean()), float((probs.argmax(1) == y).mean())
+    res = evaluate_model(model, x, y, batch_size)  # digitcore.evaluation is the one place for scoring
+    return res.loss, res.accuracy
 
 
 def predict_arrays(model, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """Probabilities (N,10) for uint8 or float images (N,28,28)."""
-    xs = to_model_input(x)
-    out = [np.asarray(model(xs[i : i + batch_size], training=False)) for i in range(0, len(xs), batch_size)]
-    probs = np.concatenate(out) if out else np.zeros((0, 10), np.float32)
-    if probs.size and (probs.min() < 0 or not np.allclose(probs.sum(1), 1.0, atol=1e-3)):
-        probs = _softmax(probs)  # presets that output logits
-    return probs
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    return predict_probabilities(model, x, batch_size)
 
 
 def _metadata(cfg, data, model, x_tr, x_val, log_path, status, error, seconds) -> dict[str, Any]:
@@ -253,17 +404,22 @@ def _metadata(cfg, data, model, x_tr, x_val, log_path, status, error, seconds) -
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "python": platform.python_version()},
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
     }
+    meta["epochs_run"] = 0
+    if log_path is None or not Path(log_path).exists():
+        return meta
     try:
         import pandas as pd
 
-        log = pd.read_csv(log_path)
-        meta["epochs_run"] = int(len(log))
-        if "val_accuracy" in log:
-            best = int(log["val_loss"].idxmin()) if "val_loss" in log else int(log["val_accuracy"].idxmax())
-            meta["best_epoch"] = best + 1
-            meta["best_val_accuracy"] = float(log["val_accuracy"].max())
-            meta["final_val_accuracy"] = float(log["val_accuracy"].iloc[-1])
-            meta["final_val_loss"] = float(log["val_loss"].iloc[-1])
-    except Exception:  # an empty or missing log is normal for a run that failed at once
-        meta["epochs_run"] = 0
+        history = pd.read_csv(log_path)
+    except Exception:  # an empty log is normal for a run that failed or was stopped at once
+        return meta
+    meta["epochs_run"] = int(len(history))
+    if len(history) and {"val_accuracy", "val_loss"} <= set(history.columns):
+        watch = cfg.checkpoint_monitor if cfg.checkpoint_best else "val_loss"
+        best = int(history[watch].idxmax() if watch == "val_accuracy" else history[watch].idxmin())
+        meta["best_epoch"] = best + 1
+        meta["best_val_accuracy"] = float(history["val_accuracy"].max())
+        meta["best_val_loss"] = float(history["val_loss"].min())
+        meta["final_val_accuracy"] = float(history["val_accuracy"].iloc[-1])
+        meta["final_val_loss"] = float(history["val_loss"].iloc[-1])
     return meta

@@ -1,8 +1,8 @@
 """``python -m digitcore predict|evaluate``: output formats, bad inputs, exit statuses, real accuracy.
 
 Most cases call ``digitcore.cli.main`` in-process (TensorFlow is imported once); a few run the real
-``python -m digitcore`` in a subprocess end to end. Tests that need the shipped default model or the
-MNIST file fail (never skip) when they are missing and ``$CI`` is set.
+``python -m digitcore`` in a subprocess end to end. They use the shipped default model and the real
+MNIST file and seed digits (see conftest.py: missing data fails in CI instead of skipping).
 """
 
 from __future__ import annotations
@@ -24,38 +24,25 @@ from PIL import Image
 
 from digitcore.cli import main
 from digitcore.evaluation import label_from_filename
-from digitcore.paths import REPO_ROOT, default_model_path
+from digitcore.paths import REPO_ROOT
 
-SHARED = REPO_ROOT.parent / "shared" / "datasets"
 FIELDS = {"path", "digit", "confidence", "probabilities", "error", "message"}
 
 
-def _need(path: Path, what: str) -> Path:
-    if path.exists():
-        return path
-    msg = f"{what} not found at {path}"
-    if os.environ.get("CI"):
-        pytest.fail(msg + " (required in CI)")
-    pytest.skip(msg)
+# mnist_path, seed_digits_dir, small_mnist_npz and default_model_path come from conftest.py
+# (they fail rather than skip in CI when the data or the model is missing).
 
 
 @pytest.fixture(scope="session")
-def model_path() -> Path:
+def model_path(request) -> Path:
     # DIGITCORE_TEST_MODEL lets a developer try another model; CI uses the shipped default.
     override = os.environ.get("DIGITCORE_TEST_MODEL")
-    return _need(Path(override) if override else default_model_path(), "The default model")
+    return Path(override) if override else request.getfixturevalue("default_model_path")
 
 
 @pytest.fixture(scope="session")
-def mnist_path() -> Path:
-    env = os.environ.get("DIGITCORE_MNIST")
-    return _need(Path(env) if env else SHARED / "mnist.npz", "MNIST (set DIGITCORE_MNIST)")
-
-
-@pytest.fixture(scope="session")
-def seed_dir() -> Path:
-    env = os.environ.get("DIGITCORE_SEED_DIGITS")
-    return _need(Path(env) if env else SHARED / "seed_digits", "The seed digits (set DIGITCORE_SEED_DIGITS)")
+def seed_dir(seed_digits_dir) -> Path:
+    return seed_digits_dir
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -243,34 +230,23 @@ def test_seed_digits_all_right_through_the_cli(model_path, seed_dir):
 # ----------------------------------------------------------------------------- evaluate
 
 
-@pytest.fixture(scope="session")
-def small_npz(tmp_path_factory, mnist_path) -> Path:
-    """500 MNIST test images (and 20 training ones, which evaluate ignores) in Keras' layout."""
-    with np.load(mnist_path) as f:
-        arrays = {"x_train": f["x_train"][:20], "y_train": f["y_train"][:20],
-                  "x_test": f["x_test"][:500], "y_test": f["y_test"][:500]}
-    path = tmp_path_factory.mktemp("data") / "mnist500.npz"
-    np.savez_compressed(path, **arrays)
-    return path
-
-
-def test_evaluate_json_on_a_small_set_subprocess(model_path, small_npz):
-    proc = run_subprocess("evaluate", "--model", model_path, "--data", small_npz, "--json")
+def test_evaluate_json_on_a_small_set_subprocess(model_path, small_mnist_npz):
+    proc = run_subprocess("evaluate", "--model", model_path, "--data", small_mnist_npz, "--json")
     assert proc.returncode == 0, proc.stderr
     (line,) = proc.stdout.splitlines()
     res = json.loads(line)
     assert {"model", "data", "accuracy", "loss", "n"} <= set(res)
     assert res["n"] == 500 and res["correct"] + res["errors"] == 500
     assert res["accuracy"] == res["correct"] / 500
-    assert res["model"] == str(model_path) and res["data"] == str(small_npz)
+    assert res["model"] == str(model_path) and res["data"] == str(small_mnist_npz)
     assert res["accuracy"] >= 0.98 and 0.0 < res["loss"] < 0.2
 
 
-def test_evaluate_text_output_and_env_default(capsys, monkeypatch, model_path, small_npz):
-    monkeypatch.setenv("DIGITCORE_MNIST", str(small_npz))
+def test_evaluate_text_output_and_env_default(capsys, monkeypatch, model_path, small_mnist_npz):
+    monkeypatch.setenv("DIGITCORE_MNIST", str(small_mnist_npz))
     rc, out, err = run_cli(capsys, "evaluate", "--model", model_path)
     assert rc == 0, err
-    assert "accuracy:" in out and "loss:" in out and "500 images" in out and str(small_npz) in out
+    assert "accuracy:" in out and "loss:" in out and "500 images" in out and str(small_mnist_npz) in out
 
 
 def test_evaluate_bad_data_exits_2(capsys, tmp_path, model_path):

@@ -10,9 +10,15 @@ Output, one line per file, in the order given (a folder's images sorted by name)
   file could not be used. A picture without ink is not an error: ``digit`` is ``null`` and
   ``message`` says why (``message`` is ``null`` otherwise).
 
+Several models (``--model A --model B``) each answer every file: the lines go file by file, one per
+model, and carry the model too: plain ``PATH [MODEL]: 7 (99.8%)``, JSON an extra ``"model"`` field
+(the path as given) and ``"label"`` (the digit a name like ``7-01.jpg`` promises, else ``null``). The
+plain output then ends with each model's accuracy on the labelled files. Each picture is preprocessed
+once, whatever the number of models. With one model the output is exactly as described above.
+
 Folders are not searched recursively: their files with an image extension (see ``IMAGE_SUFFIXES``)
 are used, hidden files skipped. A file named directly is always tried, whatever its extension.
-Exit status: 0 when every file was read, 1 when any file failed, 2 when the model cannot be used.
+Exit status: 0 when every file was read, 1 when any file failed, 2 when a model cannot be used.
 """
 
 from __future__ import annotations
@@ -21,12 +27,13 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-#: Extensions picked up from folders (case-insensitive).
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".jpe", ".webp", ".bmp", ".dib", ".gif", ".tif", ".tiff", ".avif"})
+from ..compare import IMAGE_SUFFIXES, list_image_files
+
+__all__ = ["IMAGE_SUFFIXES", "Item", "expand_paths", "predict_items", "predict_items_multi", "format_line"]
 #: Images preprocessed before each model call; bounds memory to this many 28x28 arrays.
 BATCH = 256
 
@@ -37,9 +44,15 @@ def add_parser(sub) -> None:
         help="recognise the digit in image files or folders",
         description="Recognise the handwritten digit in each image. Folders give the image files directly "
         "inside them (not sub-folders), sorted by name.",
+        epilog="--json prints one object per line: path, digit, confidence, probabilities (10 floats, null "
+        "without a prediction), error (null unless the file could not be used) and message (why there is no "
+        "digit, e.g. a blank picture). With several --model options every model answers every file and each "
+        "line also has model (and, in JSON, label: the digit a name like 7-01.jpg promises). "
+        "Exit status: 0 all files read, 1 some file failed, 2 unusable model.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="image files and/or folders of images")
-    p.add_argument("--model", help="a .keras model file (default: the shipped default model)")
+    p.add_argument("--model", action="append", metavar="MODEL",
+                   help="a .keras model file (default: the shipped default model); repeat to compare models")
     p.add_argument("--json", action="store_true", help="one JSON object per line instead of text")
     p.set_defaults(run=run)
 
@@ -54,11 +67,18 @@ class Item:
     confidence: float | None = None
     probabilities: list[float] | None = None
     message: str | None = None
+    model: str | None = None  # set only when several models answer
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON line for this file."""
-        return {"path": self.path, "digit": self.digit, "confidence": self.confidence,
-                "probabilities": self.probabilities, "error": self.error, "message": self.message}
+        """The JSON line for this file (with ``model`` and ``label`` when several models answer)."""
+        out = {"path": self.path, "digit": self.digit, "confidence": self.confidence,
+               "probabilities": self.probabilities, "error": self.error, "message": self.message}
+        if self.model is not None:
+            from ..evaluation import label_from_filename
+
+            out["model"] = self.model
+            out["label"] = label_from_filename(self.path)
+        return out
 
 
 def expand_paths(paths: list[str]) -> Iterator[Item]:
@@ -67,11 +87,7 @@ def expand_paths(paths: list[str]) -> Iterator[Item]:
         p = Path(raw)
         if p.is_dir():
             try:
-                files = sorted(
-                    (c for c in p.iterdir()
-                     if c.suffix.lower() in IMAGE_SUFFIXES and not c.name.startswith(".") and c.is_file()),
-                    key=lambda c: c.name,
-                )
+                files = list_image_files(p)
             except OSError as exc:
                 yield Item(raw, error=f"Cannot list folder {raw}: {exc.strerror or exc}")
                 continue
@@ -87,23 +103,10 @@ def expand_paths(paths: list[str]) -> Iterator[Item]:
 
 def _prepare(item: Item):
     """Decode and preprocess one file; returns the 28x28 digit or None (error / no ink recorded on item)."""
-    from ..image_io import ImageError, load_image
-    from ..preprocess import preprocess
+    from ..compare import prepare_image
 
-    try:
-        prep = preprocess(load_image(item.path), keep_steps=False)
-    except ImageError as exc:
-        item.error = str(exc)
-        return None
-    except MemoryError:
-        item.error = "This image is too large to process."
-        return None
-    except Exception as exc:  # one odd file must not stop the others
-        item.error = f"This image could not be processed ({exc.__class__.__name__}: {exc})."
-        return None
-    if not prep.has_ink:
-        item.message = prep.message or "No ink found: nothing to recognise."
-        return None
+    prep = prepare_image(item.path, item.path)
+    item.error, item.message = prep.error, prep.message
     return prep.digit28
 
 
@@ -138,15 +141,36 @@ def predict_items(predictor, items: Iterator[Item], batch: int = BATCH) -> Itera
         yield from chunk
 
 
+def predict_items_multi(predictors: list[tuple[str, Any]], items: Iterator[Item],
+                        batch: int = BATCH) -> Iterator[list[Item]]:
+    """For each file, one filled-in copy per ``(name, predictor)``, in that order; preprocessing happens once."""
+    import numpy as np
+
+    for chunk in _chunks(items, batch):
+        ready = [(it, d) for it in chunk if it.error is None and (d := _prepare(it)) is not None]
+        answers: dict[int, list[Item]] = {id(it): [replace(it, model=name) for name, _ in predictors] for it in chunk}
+        if ready:
+            stack = np.stack([d for _, d in ready])
+            for m, (_, predictor) in enumerate(predictors):
+                for (it, _), row in zip(ready, predictor.predict_digits(stack)):
+                    digit = int(np.argmax(row))
+                    copy = answers[id(it)][m]
+                    copy.digit, copy.confidence = digit, float(row[digit])
+                    copy.probabilities = [float(v) for v in row]
+        for it in chunk:
+            yield answers[id(it)]
+
+
 def format_line(item: Item) -> str:
-    """The plain-text line for one file."""
+    """The plain-text line for one file (``PATH [MODEL]: ...`` when several models answer)."""
     from ..predictor import LOW_CONFIDENCE
 
+    where = item.path if item.model is None else f"{item.path} [{item.model}]"
     if item.error is not None:
-        return f"{item.path}: error: {item.error}"
+        return f"{where}: error: {item.error}"
     if item.digit is None:
-        return f"{item.path}: no digit ({item.message})"
-    text = f"{item.path}: {item.digit} ({item.confidence:.1%}"
+        return f"{where}: no digit ({item.message})"
+    text = f"{where}: {item.digit} ({item.confidence:.1%}"
     if item.confidence < LOW_CONFIDENCE and item.probabilities:
         order = sorted(range(10), key=lambda d: item.probabilities[d], reverse=True)
         runner_up = order[1]
@@ -154,20 +178,47 @@ def format_line(item: Item) -> str:
     return text + ")"
 
 
-def run(args: argparse.Namespace) -> int:
+def _load_models(paths: list[str | None]) -> list[tuple[str, Any]] | None:
     from ..inference import ModelLoadError
     from ..predictor import Predictor
 
-    try:
-        predictor = Predictor.load(args.model)
-    except ModelLoadError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    out = []
+    for path in dict.fromkeys(paths):  # the same model twice would only repeat its lines
+        try:
+            out.append((str(path) if path else "default", Predictor.load(path)))
+        except ModelLoadError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return None
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    predictors = _load_models(args.model or [None])
+    if predictors is None:
         return 2
     failed = total = 0
-    for item in predict_items(predictor, expand_paths(args.paths)):
-        total += 1
-        failed += item.error is not None
-        print(json.dumps(item.to_dict()) if args.json else format_line(item), flush=True)
+    if len(predictors) == 1:
+        for item in predict_items(predictors[0][1], expand_paths(args.paths)):
+            total += 1
+            failed += item.error is not None
+            print(json.dumps(item.to_dict()) if args.json else format_line(item), flush=True)
+    else:
+        from ..evaluation import label_from_filename
+
+        score = {name: [0, 0] for name, _ in predictors}
+        for copies in predict_items_multi(predictors, expand_paths(args.paths)):
+            total += 1
+            failed += copies[0].error is not None
+            for item in copies:
+                print(json.dumps(item.to_dict()) if args.json else format_line(item), flush=True)
+                label = label_from_filename(item.path) if item.error is None else None
+                if label is not None:
+                    score[item.model][0] += item.digit == label
+                    score[item.model][1] += 1
+        if not args.json:
+            for name, (right, n) in score.items():
+                if n:
+                    print(f"{name}: {right}/{n} right ({right / n:.1%}) on files named after their digit")
     if failed:
         print(f"{failed} of {total} file(s) could not be used.", file=sys.stderr)
     return 1 if failed else 0
