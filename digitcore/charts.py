@@ -40,10 +40,11 @@ def curves_chart_spec(metric: str, *, by_run: bool, log_scale: bool = False, hei
     if runs:
         run_scale["domain"] = list(runs)  # the same run keeps its colour in every chart
     point_size = 36 if epochs <= 30 else 14
+    legend = {"orient": "bottom", "title": None}
     colour: dict[str, Any] = (
-        {"field": "run", "type": "nominal", "scale": run_scale, "legend": {"orient": "bottom", "title": None}}
+        {"field": "run", "type": "nominal", "scale": run_scale, "legend": legend}
         if by_run
-        else {"field": "split", "type": "nominal", "scale": _SPLIT_COLOURS, "legend": {"orient": "bottom", "title": None}}
+        else {"field": "split", "type": "nominal", "scale": _SPLIT_COLOURS, "legend": legend}
     )
     value_format = ".2%" if is_rate else ".4~g"
     tooltip = [
@@ -114,7 +115,8 @@ def confusion_frame(cm: np.ndarray, *, normalise: bool = False) -> pd.DataFrame:
             r, g, b = (int(v) for v in colours[t, p])
             records.append({
                 "true": str(t), "predicted": str(p), "count": n, "share": float(share[t, p]), "text": text,
-                "fill": f"#{r:02x}{g:02x}{b:02x}", "ink": "#ffffff" if 0.299 * r + 0.587 * g + 0.114 * b < 150 else "#1f2d36",
+                "fill": f"#{r:02x}{g:02x}{b:02x}",
+                "ink": "#ffffff" if 0.299 * r + 0.587 * g + 0.114 * b < 150 else "#1f2d36",
                 "kind": "right" if t == p else ("wrong" if n else "none"),
             })
     return pd.DataFrame.from_records(records)

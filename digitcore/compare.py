@@ -72,7 +72,8 @@ def list_image_files(folder: str | Path) -> list[Path]:
     """
     folder = Path(folder)
     return sorted(
-        (c for c in folder.iterdir() if c.suffix.lower() in IMAGE_SUFFIXES and not c.name.startswith(".") and c.is_file()),
+        (c for c in folder.iterdir()
+         if c.suffix.lower() in IMAGE_SUFFIXES and not c.name.startswith(".") and c.is_file()),
         key=lambda c: c.name,
     )
 

@@ -14,6 +14,7 @@ import itertools
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -102,6 +103,46 @@ class JobState:
         return self.eta_s + max(self.epochs - self.epoch, 0) * per_epoch
 
 
+_MANAGERS: weakref.WeakSet[TrainingManager] = weakref.WeakSet()
+
+
+def _training_threads() -> set[threading.Thread]:
+    """Threads of the jobs running right now, in every manager of this process."""
+    threads = set()
+    for manager in list(_MANAGERS):
+        job = manager._job
+        if job is not None and job.state.active and job.thread is not None:
+            threads.add(job.thread)
+    return threads
+
+
+def _guard_clear_session() -> None:
+    """Make ``keras.backend.clear_session()`` wait while a training runs in the background.
+
+    Hosts call it from other threads: Streamlit does after every script run (each click, each
+    1-second progress refresh). It resets Keras' global state and TensorFlow's kernel cache under
+    the training thread's feet, which slowed a tiny training ~50x in the app. While a job runs,
+    calls from other threads are skipped (the next call after the job ends does the work).
+    """
+    import keras
+
+    backend = keras.backend
+    original = backend.clear_session
+    if getattr(original, "_digitcore_guard", False):
+        return
+
+    def clear_session(*args, **kwargs):
+        running = _training_threads()
+        if running and threading.current_thread() not in running:
+            return None
+        return original(*args, **kwargs)
+
+    clear_session._digitcore_guard = True  # type: ignore[attr-defined]
+    clear_session.__wrapped__ = original  # type: ignore[attr-defined]
+    clear_session.__doc__ = original.__doc__
+    backend.clear_session = clear_session
+
+
 class _Job:
     """A running job: its state (guarded by the manager's lock), its stop flag and its thread."""
 
@@ -122,6 +163,7 @@ class TrainingManager:
         self._lock = threading.Lock()
         self._job: _Job | None = None
         self._data_cache: tuple[tuple[str, int], Any] | None = None
+        _MANAGERS.add(self)
 
     # ------------------------------------------------------------------ start / stop
 
@@ -163,6 +205,7 @@ class TrainingManager:
             job.thread = threading.Thread(target=self._run, name=f"digitcore-training-{cfg.name}", daemon=True,
                                           args=(job, cfg, data, data_path, out, overwrite, listener))
             self._job = job
+            _guard_clear_session()
             job.thread.start()
         return state.job_id
 

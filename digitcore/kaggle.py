@@ -272,7 +272,8 @@ def read_kaggle_csv(source: bytes | str | Path | BinaryIO, name: str | None = No
         m = _PANDAS_LINE.search(str(exc))
         if m:
             expected, at, saw = (int(g) for g in m.groups())
-            raise KaggleError(f"{name}, line {at + 1}: {saw:,} values, but the header has {expected} columns.") from None
+            raise KaggleError(
+                f"{name}, line {at + 1}: {saw:,} values, but the header has {expected} columns.") from None
         raise KaggleError(f"{name} is not a well-formed CSV file ({str(exc).strip()[:120]}).") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise KaggleError(f"{name} is not a readable CSV file ({exc.__class__.__name__}).") from None

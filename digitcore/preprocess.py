@@ -166,6 +166,24 @@ def _greyscale(arr: np.ndarray, size: tuple[int, int], keep_steps: bool) -> _Gre
     return _Grey(g, disp, note)
 
 
+def _local_noise_floor(g: np.ndarray, denom: np.ndarray) -> np.ndarray:
+    """Ink level (0..255 map) that local noise alone reaches: 3.5 sigma.
+
+    Noise is measured as the mean absolute difference from a 3x3 blur, in
+    cells of ~16 px; a median over neighbouring cells ignores the few cells a
+    pen stroke passes through.
+    """
+    h, w = g.shape
+    res = cv2.absdiff(g, cv2.blur(g, (3, 3)))
+    cw, ch = max(1, w // 16), max(1, h // 16)
+    cells = cv2.resize(res, (cw, ch), interpolation=cv2.INTER_AREA)
+    if min(cw, ch) >= 5:
+        cells = cv2.medianBlur(cells, 5)
+    sigma = cv2.resize(cells, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32) * 1.33
+    # Pixel noise sigma -> ink units (the ink map divides by the local paper level).
+    return np.clip(3.5 * sigma * 255.0 / denom.astype(np.float32), 0, 255).astype(np.uint8)
+
+
 def _background(g: np.ndarray) -> np.ndarray:
     """Paper brightness everywhere (ink is dark here): closing on a small thumbnail.
 
@@ -222,7 +240,7 @@ _BRIDGE_V = cv2.getStructuringElement(cv2.MORPH_RECT, (1, 11))
 _BRIDGE_H = cv2.getStructuringElement(cv2.MORPH_RECT, (11, 1))
 
 
-def _find_lines(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _find_lines(mask: np.ndarray, min_span: float = 0.2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ruled lines / margins: thin, nearly straight, spanning much of the picture.
 
     Returns an int32 label image (0 = no line), each line's box (x0, y0, x1, y1)
@@ -247,7 +265,7 @@ def _find_lines(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         n, lab, st = _components(cv2.bitwise_and(runs, mask))
         extent = st[1:, 2] if horizontal else st[1:, 3]
         across_extent = st[1:, 3] if horizontal else st[1:, 2]
-        is_line = (extent >= 0.2 * length) & (extent >= 6 * across_extent)
+        is_line = (extent >= min_span * length) & (extent >= 6 * across_extent)
         # Thin: judged by the typical thickness along the line, so a stroke of
         # the digit crossing it does not make the whole line look thick.
         max_thick = max(4.0, 0.006 * max(h, w))
@@ -387,30 +405,53 @@ class _Analysis:
     why: str
 
 
+def _written_over(
+    ink: np.ndarray, thr: float, horiz_px: np.ndarray, vert_px: np.ndarray, box: tuple[int, int, int, int], pad: int
+) -> np.ndarray:
+    """Line pixels inside ``box`` (+pad) clearly darker than the line around them."""
+    h, w = ink.shape
+    x0, y0 = max(0, box[0] - pad), max(0, box[1] - pad)
+    x1, y1 = min(w, box[2] + pad), min(h, box[3] + pad)
+    out = np.zeros((h, w), bool)
+    # Local line darkness from a wider strip, so the digit does not dominate it.
+    sx0, sx1 = max(0, x0 - 2 * pad - 30), min(w, x1 + 2 * pad + 30)
+    sy0, sy1 = max(0, y0 - 2 * pad - 30), min(h, y1 + 2 * pad + 30)
+    inkf = ink[sy0:sy1, sx0:sx1].astype(np.float32)
+    for px, ksize in ((horiz_px, (61, 1)), (vert_px, (1, 61))):
+        on = px[sy0:sy1, sx0:sx1]
+        if not on.any():
+            continue
+        onf = on.astype(np.float32)
+        local = cv2.blur(inkf * onf, ksize) / np.maximum(cv2.blur(onf, ksize), 1e-3)
+        dark = on & (inkf >= np.maximum(thr, 1.25 * local))
+        out[sy0:sy1, sx0:sx1] |= dark
+    keep = np.zeros((h, w), bool)
+    keep[y0:y1, x0:x1] = True
+    return out & keep
+
+
 def _without_lines(
-    mask: np.ndarray, low: np.ndarray, ink: np.ndarray, thr: float
+    mask: np.ndarray, low: np.ndarray, ink: np.ndarray, thr: float, min_span: float
 ) -> tuple[np.ndarray, _Components | None, str]:
     """Remove ruled lines found in ``low`` from ``mask`` and select the digit.
 
     Returns (cleaned mask, components, reason); components are None when there
     were no lines or nothing was left.
     """
-    line_lab, boxes, vertical = _find_lines(low)
+    line_lab, boxes, vertical = _find_lines(low, min_span)
     if len(boxes) <= 1:
         return mask, None, "nothing"
     on_line = line_lab > 0
-    # Pen ink written over a printed line is darker than the line itself.
-    counts = np.bincount(line_lab[on_line], minlength=len(boxes))
-    sums = np.bincount(line_lab[on_line], weights=ink[on_line], minlength=len(boxes))
-    line_ink = sums / np.maximum(counts, 1)
-    written_over = on_line & (ink >= np.maximum(thr, 1.25 * line_ink[line_lab]))
+    horiz_px = ~vertical[line_lab] & on_line
+    vert_px = vertical[line_lab] & on_line
+    written_over = np.zeros_like(on_line)
     drop = np.ones(len(boxes), bool)
     drop[0] = False
     cleaned, comps, why = mask, None, "nothing"
     for _ in range(3):
         cleaned = mask.copy()
-        gone_h = (drop & ~vertical)[line_lab] & ~written_over
-        gone_v = (drop & vertical)[line_lab] & ~written_over
+        gone_h = (drop[line_lab] & horiz_px) & ~written_over
+        gone_v = (drop[line_lab] & vert_px) & ~written_over
         cleaned[gone_h | gone_v] = 0
         # Give back line pixels lying inside a stroke the line crossed (ink on
         # both sides across the line), so the digit is not cut into pieces.
@@ -434,14 +475,19 @@ def _without_lines(
         h, w = mask.shape
         to_edge = np.where(vertical, (ly0 <= 1) | (ly1 >= h - 1), (lx0 <= 1) | (lx1 >= w - 1))
         keep = drop & touches & ~crosses & ~to_edge & (length <= 1.5 * side)
-        if not keep.any():
+        # Pen ink written over a printed line, near the digit, is darker than
+        # the line is nearby (a local mean, as light varies along the page).
+        over = _written_over(ink, thr, horiz_px, vert_px, (x0, y0, x1, y1), round(m) + 2) & ~written_over
+        if not keep.any() and not over.any():
             break
         drop &= ~keep
+        written_over |= over
     return cleaned, comps, why
 
 
 def _analyse(g: np.ndarray, clean: bool, bg_level: int, tail: float) -> _Analysis:
     """Background removal, threshold and component selection for dark ink on light paper."""
+    noise_floor = None
     if clean:
         bg_level = max(bg_level, 1)
         ink = cv2.convertScaleAbs(cv2.subtract(np.full_like(g, bg_level), g), alpha=255.0 / max(bg_level, 64))
@@ -451,7 +497,9 @@ def _analyse(g: np.ndarray, clean: bool, bg_level: int, tail: float) -> _Analysi
         # Relative contrast copes with shadows, but sensor noise does not shrink
         # in the dark: do not divide by less than half the brightest paper.
         paper = _hist_quantile(np.cumsum(cv2.calcHist([bg_img], [0], None, [256], [0, 256]).ravel()), 0.9)
-        ink = cv2.divide(cv2.subtract(bg_img, g), cv2.max(bg_img, max(64, paper // 2)), scale=255)
+        denom = cv2.max(bg_img, max(64, paper // 2))
+        ink = cv2.divide(cv2.subtract(bg_img, g), denom, scale=255)
+        noise_floor = _local_noise_floor(g, denom)
     ih = cv2.calcHist([ink], [0], None, [256], [0, 256]).ravel()
     icdf = np.cumsum(ih)
     i50, i75 = _hist_quantile(icdf, 0.5), _hist_quantile(icdf, 0.75)
@@ -466,6 +514,8 @@ def _analyse(g: np.ndarray, clean: bool, bg_level: int, tail: float) -> _Analysi
     thr = max(float(otsu), float(MIN_CONTRAST), noise_thr)
     floor = min(i50 + 3.0 * (i75 - i50) + 2.0, 0.5 * thr)
     _, mask = cv2.threshold(ink, thr, 255, cv2.THRESH_BINARY)
+    if noise_floor is not None:
+        mask = cv2.bitwise_and(mask, cv2.compare(ink, noise_floor, cv2.CMP_GT))
     raw_mask = mask
     if clean:
         # Canvas or clean scan: ruled lines are unlikely; look for them only when
@@ -478,7 +528,9 @@ def _analyse(g: np.ndarray, clean: bool, bg_level: int, tail: float) -> _Analysi
     # Lines are traced on a lower threshold so a faint ruled line is found whole
     # rather than as dashes that could pass for strokes.
     _, low = cv2.threshold(ink, max(0.5 * thr, 0.5 * MIN_CONTRAST), 255, cv2.THRESH_BINARY)
-    cleaned, comps, why = _without_lines(mask, low, ink, thr)
+    # On a clean canvas a long straight stroke is the digit (a tall '1'), so
+    # only lines crossing nearly the whole picture count there.
+    cleaned, comps, why = _without_lines(mask, low, ink, thr, 0.8 if clean else 0.2)
     if comps is not None:
         mask = cleaned
     else:  # no lines, or nothing left once they were removed

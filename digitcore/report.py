@@ -88,7 +88,8 @@ def cell_colours(cm: np.ndarray) -> np.ndarray:
 def confusion_matrix_image(cm: np.ndarray, *, normalise: bool = False, cell: int = 58, title: str = "") -> np.ndarray:
     """The confusion matrix as an RGB picture: rows = true digit, columns = predicted.
 
-    Colours as :func:`cell_colours`; the diagonal also gets a dark frame. With ``normalise`` cells print that share as a percentage instead of the count.
+    Colours as :func:`cell_colours`; the diagonal also gets a dark frame. With ``normalise`` cells
+    print their share of the true digit's images as a percentage instead of the count.
     """
     cm = np.asarray(cm, dtype=np.int64)
     k = cm.shape[0]
@@ -218,7 +219,8 @@ def write_report(folder: str | Path, result: EvalResult, images: np.ndarray, inf
     acc = f"accuracy {result.accuracy:.2%} on {result.n:,} images" if result.n else "no images"
     atomic_write_bytes(paths["confusion_matrix.png"],
                        png_bytes(confusion_matrix_image(cm, title=(f"{title}: " if title else "") + acc)))
-    grid_title = f"{len(errors)} most confidently wrong of {result.errors:,} mistakes" + (f" ({title})" if title else "")
+    grid_title = f"{len(errors)} most confidently wrong of {result.errors:,} mistakes"
+    grid_title += f" ({title})" if title else ""
     atomic_write_bytes(paths["top_errors.png"],
                        png_bytes(error_grid_image(images, errors, result.probabilities, title=grid_title)))
     rows = ["rank,index,true,predicted,p_predicted,p_true,margin"]

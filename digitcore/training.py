@@ -363,10 +363,15 @@ def _utc(t: float) -> str:
 
 
 def _save_inference_model(model, path: Path):
-    """Save the weights in an uncompiled clone: no optimizer state, so the file stays small."""
+    """Save the weights in an uncompiled copy: no optimizer state, so the file stays small.
+
+    The copy is rebuilt from the trained model's own config, so it works for every preset and any
+    custom design. (``keras.models.clone_model`` would also clone the compile state, and saving
+    would then write an optimizer's variables: three times the size.)
+    """
     import keras
 
-    fresh = keras.models.clone_model(model)
+    fresh = keras.Model.from_config(model.get_config())
     fresh.set_weights(model.get_weights())
     atomic_write_with(path, lambda tmp: fresh.save(tmp))
     return fresh

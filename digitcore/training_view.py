@@ -15,8 +15,10 @@ from .progress_text import format_duration
 
 __all__ = [
     "CURVES",
+    "CHART_HEIGHT",
     "SPLIT_COLOURS",
     "history_frame",
+    "legend_html",
     "curve_chart_spec",
     "batch_progress_text",
     "overall_progress_text",
@@ -30,8 +32,11 @@ __all__ = [
 #: Chart colours: training in the theme's green, validation in a contrasting orange.
 SPLIT_COLOURS = {"training": "#2f7d6d", "validation": "#e07a1f"}
 #: The charts, in page order: (metric key in the log, title, y-axis format).
-CURVES = (("loss", "Loss (lower is better)", ".3f"), ("accuracy", "Accuracy (higher is better)", ".1%"),
-          ("learning_rate", "Learning rate", ".1e"))
+CURVES = (("loss", "Loss (lower is better)", ".3~f"), ("accuracy", "Accuracy (higher is better)", ".1~%"),
+          ("learning_rate", "Learning rate", "~g"))
+
+#: Height of each curve chart in pixels (room for a readable y axis on a projector).
+CHART_HEIGHT = 240
 
 _ICONS = {"ModelCheckpoint": ":material/save:", "ReduceLROnPlateau": ":material/trending_down:",
           "EarlyStopping": ":material/front_hand:", "Stop": ":material/stop_circle:",
@@ -65,7 +70,8 @@ def history_frame(history: Sequence[dict[str, float]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["epoch", "metric", "split", "value"])
 
 
-def curve_chart_spec(metric: str, title: str, fmt: str, epochs: int | None = None, height: int = 230) -> dict[str, Any]:
+def curve_chart_spec(metric: str, title: str, fmt: str, epochs: int | None = None,
+                     height: int = CHART_HEIGHT) -> dict[str, Any]:
     """Vega-Lite spec for one metric's curves from :func:`history_frame` rows (filtered to ``metric``).
 
     ``epochs`` fixes the x axis to the planned length, so the curve visibly grows into it.
@@ -73,13 +79,12 @@ def curve_chart_spec(metric: str, title: str, fmt: str, epochs: int | None = Non
     x_scale: dict[str, Any] = {"domainMin": 1}
     if epochs:
         x_scale["domain"] = [1, max(int(epochs), 2)]
-    one_split = metric == "learning_rate"
+    # No legend inside: the charts share one (legend_html), so all three plots get the same height.
     colour = {
         "field": "split", "type": "nominal", "title": None,
-        "scale": {"domain": list(SPLIT_COLOURS), "range": list(SPLIT_COLOURS.values())},
-        "legend": None if one_split else {"orient": "bottom", "direction": "horizontal"},
+        "scale": {"domain": list(SPLIT_COLOURS), "range": list(SPLIT_COLOURS.values())}, "legend": None,
     }
-    y: dict[str, Any] = {"field": "value", "type": "quantitative", "title": None, "axis": {"format": fmt},
+    y: dict[str, Any] = {"field": "value", "type": "quantitative", "title": None, "axis": {"format": fmt, "tickCount": 5},
                          "scale": {"zero": False}}
     return {
         "title": {"text": title, "anchor": "start", "fontSize": 15},
@@ -98,6 +103,17 @@ def curve_chart_spec(metric: str, title: str, fmt: str, epochs: int | None = Non
         "config": {"axis": {"labelFontSize": 13, "grid": True}, "legend": {"labelFontSize": 14},
                    "view": {"stroke": None}},
     }
+
+
+def legend_html() -> str:
+    """One shared legend for the curve charts: coloured dots for training and validation."""
+    items = "".join(
+        f'<span style="margin-right:1.4rem;white-space:nowrap"><span style="color:{colour};font-size:1.3em">●</span>'
+        f" {label}</span>"
+        for label, colour in (("training images", SPLIT_COLOURS["training"]),
+                              ("validation images", SPLIT_COLOURS["validation"]))
+    )
+    return f'<div class="dc-legend" style="font-size:0.95rem">{items}</div>'
 
 
 def batch_progress_text(state: Any) -> str:

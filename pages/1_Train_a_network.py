@@ -284,10 +284,12 @@ def render_curves(snap: JobState) -> None:
         st.caption(":material/monitoring: The curves appear when the first epoch ends.")
         return
     frame = tv.history_frame(snap.history)
+    st.html(tv.legend_html())
     cols = st.columns(len(tv.CURVES))
     for col, (metric, title, fmt) in zip(cols, tv.CURVES):
         with col:
-            st.vega_lite_chart(frame, tv.curve_chart_spec(metric, title, fmt, snap.epochs), width="stretch")
+            st.vega_lite_chart(frame, tv.curve_chart_spec(metric, title, fmt, snap.epochs), width="stretch",
+                               height=tv.CHART_HEIGHT)
 
 
 def render_metrics(snap: JobState) -> None:
@@ -318,10 +320,16 @@ def render_messages(snap: JobState) -> None:
             st.markdown(f"{tv.message_icon(m['source'])} {m['message']}")
 
 
-def render_job(snap: JobState, *, live: bool) -> None:
-    """Header, progress bars, metrics, charts and messages of one job."""
+def render_job(snap: JobState, *, controls=None) -> None:
+    """Header (with ``controls`` at its right), progress bars, metrics, charts and messages of one job."""
     who = f" · started by **{snap.owner}**" if snap.owner else ""
-    st.markdown(f"#### {'🏃' if snap.active else '🏁'} {snap.name} · {PRESETS[snap.preset].title if snap.preset in PRESETS else snap.preset}{who}")
+    title = PRESETS[snap.preset].title if snap.preset in PRESETS else snap.preset
+    icon = ":material/directions_run:" if snap.active else ":material/sports_score:"
+    head, right = st.columns([3, 1], vertical_alignment="center")
+    head.markdown(f"#### {icon} {snap.name} · {title}{who}")
+    if controls is not None:
+        with right:
+            controls(snap)
     if not snap.active:
         kind, text = tv.status_headline(snap)
         getattr(st, kind)(text, icon={"success": ":material/check_circle:", "warning": ":material/stop_circle:",
@@ -343,11 +351,13 @@ def render_job(snap: JobState, *, live: bool) -> None:
 def stop_controls(snap: JobState) -> None:
     """Stop button: for the session that started the job, or anyone who says they may (the teacher)."""
     if snap.status == "stopping":
-        st.info("Stopping after the current batch…", icon=":material/hourglass_top:")
+        st.markdown(":material/hourglass_top: Stopping…")
         return
     mine = snap.job_id in my_jobs()
-    allowed = mine or st.checkbox("I may stop this training (for example, I'm the teacher)", key="train_allow_stop")
-    if allowed and st.button("Stop training", icon=":material/stop:", key="train_stop",
+    allowed = mine or st.checkbox("I may stop it (teacher)", key="train_allow_stop",
+                                  help="Only the browser that started a training gets the Stop button.")
+    if allowed and st.button("Stop training", icon=":material/stop_circle:", key="train_stop", type="primary",
+                             width="stretch",
                              help="Ends after the current batch; keeps the best checkpoint and the log so far."):
         manager.stop(snap.job_id, by=st.session_state.get("train_owner", "") or ("the starter" if mine else "a visitor"))
         st.rerun(scope="fragment")
@@ -360,8 +370,7 @@ def live_area(job_id: str) -> None:
     if snap is None or snap.job_id != job_id or not snap.active:
         st.rerun()  # it ended: redraw the whole page (result + settings)
     with st.container(key="live"):
-        render_job(snap, live=True)
-        stop_controls(snap)
+        render_job(snap, controls=stop_controls)
 
 
 @st.fragment(run_every=IDLE_CHECK_S)
@@ -393,13 +402,13 @@ def main() -> None:
     if snap is not None:
         if snap.job_id in my_jobs():
             with st.container(border=True, key="train_result"):
-                render_job(snap, live=False)
+                render_job(snap)
                 if snap.status in ("finished", "stopped") and (snap.meta or {}).get("test_accuracy") is not None:
                     st.page_link("app.py", label="Try it: pick it in the model picker on the home page",
                                  icon=":material/draw:")
         else:
             with st.expander(f"Last training on this server: {snap.name} ({snap.status})", icon=":material/history:"):
-                render_job(snap, live=False)
+                render_job(snap)
     settings_form()
     watch_for_new_jobs(snap.job_id if snap else None)
 

@@ -124,7 +124,8 @@ def draw_charts(logs: dict[str, TrainingLog]) -> None:
             if scale and (part["value"] <= 0).any():
                 st.caption("Some values are 0 or less: drawn on a normal scale.")
                 scale = False
-            st.vega_lite_chart(part, curves_chart_spec(metric, by_run=by_run, log_scale=scale, **style), width="stretch")
+            spec = curves_chart_spec(metric, by_run=by_run, log_scale=scale, **style)
+            st.vega_lite_chart(part, spec, width="stretch")
     lr = data[data["metric"] == "learning rate"]
     if not lr.empty:
         st.subheader("Learning rate")

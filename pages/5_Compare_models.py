@@ -153,7 +153,7 @@ def leaderboard(entries: list[ModelEntry]) -> None:
         {"test accuracy": "{:.2f}%", "seed accuracy": "{:.0f}%", "latency ms": "{:.2f}", "file MB": "{:.2f}",
          "parameters": "{:,}"}, na_rep="–")
     st.dataframe(styled, hide_index=True, width="stretch", key="cmp_board", column_config={
-        "model": st.column_config.TextColumn("Model", pinned=True),
+        "model": st.column_config.TextColumn("Model"),
         "preset": st.column_config.TextColumn("Preset"),
         "parameters": st.column_config.NumberColumn("Parameters", help="Numbers the model learned."),
         "file MB": st.column_config.NumberColumn("File (MB)"),

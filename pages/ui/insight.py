@@ -8,7 +8,6 @@ version and data checksum (``st.cache_data``), so a rerun never recomputes them.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +23,6 @@ from digitcore.inference import ModelLoadError
 from digitcore.model_store import ModelEntry, list_models
 from digitcore.predictor import Predictor
 from digitcore.report import confusion_csv, confusion_matrix_image, error_grid_image, png_bytes
-
-log = logging.getLogger(__name__)
 
 CSS = f"""
 <style>
@@ -43,7 +40,10 @@ CSS = f"""
 .dc-right {{ color: {pres.TOP_COLOUR}; font-weight: 600; }}
 .dc-wrong {{ color: #c0392b; font-weight: 600; }}
 .dc-none {{ color: #8a99a4; }}
-.dc-model-line {{ font-size: 0.9rem; line-height: 1.45; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+/* Numbers printed on the heatmap must not swallow clicks meant for their cell (Vega's SVG hit-testing). */
+[data-testid="stVegaLiteChart"] .mark-text text {{ pointer-events: none; }}
+.dc-model-line {{ font-size: 0.9rem; line-height: 1.45; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }}
 </style>
 """
 
@@ -268,7 +268,10 @@ CARD_LEGEND = ("Each card: the true digit in green → what the model said in re
 
 
 def pair_cases(result: EvalResult, true: int, predicted: int) -> list[ErrorCase]:
-    """Images of ``true`` answered ``predicted``: mistakes most confidently wrong first; right answers least sure first."""
+    """Images of ``true`` answered ``predicted``.
+
+    Mistakes come most confidently wrong first; right answers (``true == predicted``) least sure first.
+    """
     if true != predicted:
         return [e for e in result.top_errors() if e.true == true and e.predicted == predicted]
     idx = np.flatnonzero((result.labels == true) & (result.predictions == true))
@@ -318,12 +321,14 @@ def confusion_view(result: EvalResult, images: np.ndarray, *, key: str, title: s
     true = a.selectbox("True digit", list(range(10)), key=f"{key}_true")
     pred = b.selectbox("Model said", list(range(10)), key=f"{key}_pred")
     cases = pair_cases(result, true, pred)
+    n = len(cases)
     with c:
         if true == pred:
-            st.markdown(f"**{len(cases):,}** images of **{true}** answered right; the least sure come first.")
+            st.markdown(f"**{n:,}** image{'s' if n != 1 else ''} of **{true}** answered right"
+                        + ("; the least sure come first." if n > 1 else "."))
         else:
-            st.markdown(f"**{len(cases):,}** images of **{true}** were taken for **{pred}**; the most confidently "
-                        "wrong come first.")
+            st.markdown(f"**{n:,}** image{'s' if n != 1 else ''} of **{true}** {'were' if n != 1 else 'was'} taken "
+                        f"for **{pred}**" + ("; the most confidently wrong come first." if n > 1 else "."))
     shown = st.slider("How many to show", 6, 60, 12, step=6, key=f"{key}_n") if len(cases) > 12 else len(cases)
     if cases:
         if true != pred:
