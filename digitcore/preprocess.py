@@ -169,17 +169,18 @@ def _greyscale(arr: np.ndarray, size: tuple[int, int], keep_steps: bool) -> _Gre
 def _local_noise_floor(g: np.ndarray, denom: np.ndarray) -> np.ndarray:
     """Ink level (0..255 map) that local noise alone reaches: 3.5 sigma.
 
-    Noise is measured as the mean absolute difference from a 3x3 blur, in
+    Noise is measured as the mean absolute difference from a 7x7 blur (JPEG
+    noise is blotchy, not just pixel-sized), in
     cells of ~16 px; a median over neighbouring cells ignores the few cells a
     pen stroke passes through.
     """
     h, w = g.shape
-    res = cv2.absdiff(g, cv2.blur(g, (3, 3)))
+    res = cv2.absdiff(g, cv2.blur(g, (7, 7)))
     cw, ch = max(1, w // 16), max(1, h // 16)
     cells = cv2.resize(res, (cw, ch), interpolation=cv2.INTER_AREA)
     if min(cw, ch) >= 5:
         cells = cv2.medianBlur(cells, 5)
-    sigma = cv2.resize(cells, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32) * 1.33
+    sigma = cv2.resize(cells, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32) * 1.25
     # Pixel noise sigma -> ink units (the ink map divides by the local paper level).
     return np.clip(3.5 * sigma * 255.0 / denom.astype(np.float32), 0, 255).astype(np.uint8)
 

@@ -40,6 +40,8 @@ class RunResult:
 
 
 Event = dict[str, Any]
+#: Columns CSVLogger writes (it sorts them) when validation is on; used for a run that ended before epoch 1.
+EMPTY_LOG_COLUMNS = ("accuracy", "learning_rate", "loss", "val_accuracy", "val_loss")
 
 
 def _split(cfg: TrainConfig, data: Mnist) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -341,6 +343,8 @@ def _train_locked(cfg: TrainConfig, data: Mnist, files: RunFiles, emit: Callable
     finally:
         if partial_log.exists():
             os.replace(partial_log, files.log)
+        else:  # stopped or failed before the first epoch: still a (header-only) log, like every run
+            atomic_write_text(files.log, ",".join(["epoch", *EMPTY_LOG_COLUMNS]) + "\n")
         if best_path.exists():
             best_path.unlink()
 

@@ -147,11 +147,20 @@ def message_icon(source: str) -> str:
     return _ICONS.get(source, ":material/info:")
 
 
+def _metric_text(monitor: str, value: float) -> str:
+    return f"{value:.2%}" if "accuracy" in monitor else f"{value:.4f}"
+
+
 def status_headline(state: Any) -> tuple[str, str]:
     """(kind, sentence) for the end of a run: kind is ``success``, ``warning`` or ``error``."""
     meta = state.meta or {}
     acc = meta.get("test_accuracy")
     acc_text = f" It gets **{acc:.2%}** of the MNIST test digits right." if isinstance(acc, (int, float)) else ""
+    saved = meta.get("saved_from") or {}
+    if saved.get("weights", "last epoch") != "last epoch" and "value" in saved:
+        where = f"epoch {saved['epoch']}" if "epoch" in saved else "the best checkpoint"
+        acc_text += (f" The saved model is {where} ({saved['monitor'].replace('_', ' ')} "
+                     f"{_metric_text(saved['monitor'], saved['value'])}).")
     if state.status == "finished":
         return "success", f"**{state.name}** finished training in {format_duration(state.elapsed_s)}.{acc_text}"
     if state.status == "stopped":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from digitcore import training_view as tv
 from digitcore.architectures import CUSTOM_DEFAULTS, CUSTOM_KERNELS, CUSTOM_LIMITS
@@ -325,9 +326,12 @@ def render_job(snap: JobState, *, controls=None) -> None:
     who = f" · started by **{snap.owner}**" if snap.owner else ""
     title = PRESETS[snap.preset].title if snap.preset in PRESETS else snap.preset
     icon = ":material/directions_run:" if snap.active else ":material/sports_score:"
-    head, right = st.columns([3, 1], vertical_alignment="center")
-    head.markdown(f"#### {icon} {snap.name} · {title}{who}")
-    if controls is not None:
+    header = f"#### {icon} {snap.name} · {title}{who}"
+    if controls is None:
+        st.markdown(header)
+    else:
+        head, right = st.columns([3, 1], vertical_alignment="center")
+        head.markdown(header)
         with right:
             controls(snap)
     if not snap.active:
@@ -356,11 +360,12 @@ def stop_controls(snap: JobState) -> None:
     mine = snap.job_id in my_jobs()
     allowed = mine or st.checkbox("I may stop it (teacher)", key="train_allow_stop",
                                   help="Only the browser that started a training gets the Stop button.")
-    if allowed and st.button("Stop training", icon=":material/stop_circle:", key="train_stop", type="primary",
-                             width="stretch",
-                             help="Ends after the current batch; keeps the best checkpoint and the log so far."):
-        manager.stop(snap.job_id, by=st.session_state.get("train_owner", "") or ("the starter" if mine else "a visitor"))
-        st.rerun(scope="fragment")
+    who = st.session_state.get("train_owner", "") or ("the starter" if mine else "a visitor")
+    if allowed:
+        # A callback, so the redraw that follows the click already shows "Stopping…".
+        st.button("Stop training", icon=":material/stop_circle:", key="train_stop", type="primary", width="stretch",
+                  on_click=manager.stop, args=(snap.job_id,), kwargs={"by": who},
+                  help="Ends after the current batch; keeps the best checkpoint and the log so far.")
 
 
 @st.fragment(run_every=REFRESH_S)
@@ -384,6 +389,15 @@ def watch_for_new_jobs(seen: str | None) -> None:
 # ----------------------------------------------------------------------------- page
 
 
+def home_link() -> None:
+    """Where to try the new model."""
+    label = "Try it: pick it in the model picker on the home page"
+    try:
+        st.page_link("app.py", label=label, icon=":material/draw:")
+    except StreamlitPageNotFoundError:  # the page run on its own (tests): no home page to link to
+        st.caption(label)
+
+
 def main() -> None:
     st.set_page_config(page_title="Train a network", page_icon="🧠", layout="wide")
     st.html(CSS)
@@ -404,8 +418,7 @@ def main() -> None:
             with st.container(border=True, key="train_result"):
                 render_job(snap)
                 if snap.status in ("finished", "stopped") and (snap.meta or {}).get("test_accuracy") is not None:
-                    st.page_link("app.py", label="Try it: pick it in the model picker on the home page",
-                                 icon=":material/draw:")
+                    home_link()
         else:
             with st.expander(f"Last training on this server: {snap.name} ({snap.status})", icon=":material/history:"):
                 render_job(snap)
