@@ -195,6 +195,10 @@ def _background(g: np.ndarray) -> np.ndarray:
     f = min(1.0, _BG_THUMB_SIDE / max(h, w))
     tw, th = max(1, round(w * f)), max(1, round(h * f))
     thumb = cv2.resize(g, (tw, th), interpolation=cv2.INTER_AREA) if f < 1 else g
+    # The closing's max filter would ride on noise peaks and overestimate the
+    # paper (noise in the shadows turns into "ink"); smooth the thumbnail first.
+    if min(tw, th) >= 5:
+        thumb = cv2.GaussianBlur(cv2.medianBlur(thumb, 3), (5, 5), 0)
     k = max(3, (round(max(tw, th) / 5) // 2) * 2 + 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     # Point-reflect the picture at its edges so brightness trends (vignetting,
@@ -472,10 +476,9 @@ def _without_lines(
         lx0, ly0, lx1, ly1 = boxes.T
         touches = (lx0 <= x1 + m) & (lx1 >= x0 - m) & (ly0 <= y1 + m) & (ly1 >= y0 - m)
         crosses = np.where(vertical, (ly0 < y0 - m) & (ly1 > y1 + m), (lx0 < x0 - m) & (lx1 > x1 + m))
-        length = np.where(vertical, ly1 - ly0, lx1 - lx0)
         h, w = mask.shape
         to_edge = np.where(vertical, (ly0 <= 1) | (ly1 >= h - 1), (lx0 <= 1) | (lx1 >= w - 1))
-        keep = drop & touches & ~crosses & ~to_edge & (length <= 1.5 * side)
+        keep = drop & touches & ~crosses & ~to_edge
         # Pen ink written over a printed line, near the digit, is darker than
         # the line is nearby (a local mean, as light varies along the page).
         over = _written_over(ink, thr, horiz_px, vert_px, (x0, y0, x1, y1), round(m) + 2) & ~written_over
@@ -571,7 +574,8 @@ def _apply_stroke_change(soft: np.ndarray, change: float) -> np.ndarray:
 
 def _scale_and_centre(soft: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Tight crop -> longer side 20 px -> 28x28 with the centre of mass at MNIST's."""
-    x, y, w, h = cv2.boundingRect((soft > 0.02).view(np.uint8))
+    # The box of clearly inked pixels; the faintest anti-aliasing may fall outside.
+    x, y, w, h = cv2.boundingRect((soft > 0.1).view(np.uint8))
     if w == 0 or h == 0:
         return None
     crop = soft[y : y + h, x : x + w]

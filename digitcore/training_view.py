@@ -16,6 +16,7 @@ from .progress_text import format_duration
 __all__ = [
     "CURVES",
     "CHART_HEIGHT",
+    "MONITOR_WORDS",
     "SPLIT_COLOURS",
     "history_frame",
     "legend_html",
@@ -35,6 +36,8 @@ SPLIT_COLOURS = {"training": "#2f7d6d", "validation": "#e07a1f"}
 CURVES = (("loss", "Loss (lower is better)", ".3~f"), ("accuracy", "Accuracy (higher is better)", ".1~%"),
           ("learning_rate", "Learning rate", "~g"))
 
+#: Keras' metric names in words.
+MONITOR_WORDS = {"val_loss": "validation loss", "val_accuracy": "validation accuracy"}
 #: Height of each curve chart in pixels (room for a readable y axis on a projector).
 CHART_HEIGHT = 240
 
@@ -159,7 +162,7 @@ def status_headline(state: Any) -> tuple[str, str]:
     saved = meta.get("saved_from") or {}
     if saved.get("weights", "last epoch") != "last epoch" and "value" in saved:
         where = f"epoch {saved['epoch']}" if "epoch" in saved else "the best checkpoint"
-        acc_text += (f" The saved model is {where} ({saved['monitor'].replace('_', ' ')} "
+        acc_text += (f" The saved model is {where} ({MONITOR_WORDS.get(saved['monitor'], saved['monitor'])} "
                      f"{_metric_text(saved['monitor'], saved['value'])}).")
     if state.status == "finished":
         return "success", f"**{state.name}** finished training in {format_duration(state.elapsed_s)}.{acc_text}"
@@ -167,7 +170,9 @@ def status_headline(state: Any) -> tuple[str, str]:
         kept = " The model was saved." if isinstance(acc, (int, float)) else ""
         return "warning", (f"**{state.name}** was stopped after {state.epochs_done} finished epoch(s).{kept}"
                            f"{acc_text}")
-    return "error", f"**{state.name}** failed: {state.error or 'unknown error'}"
+    from .presentation import escape_markdown
+
+    return "error", f"**{state.name}** failed: {escape_markdown(state.error or 'unknown error')}"
 
 
 def summary_frame(summary: dict[str, Any]) -> pd.DataFrame:

@@ -17,18 +17,19 @@ from digitcore.architectures import CUSTOM_DEFAULTS, CUSTOM_KERNELS, CUSTOM_LIMI
 from digitcore.augment import AugmentConfig
 from digitcore.jobs import JobState, TrainingBusyError, get_manager
 from digitcore.paths import mnist_path_from_env, models_dir
+from digitcore.presentation import escape_markdown
 from digitcore.presets import CUSTOM, PRESETS, build_model, get_preset
 from digitcore.runs import RunBusyError, RunNameError, check_run_name, free_run_name, run_files
 
-#: Seconds between refreshes of the progress area while a training runs.
-REFRESH_S = 1.0
-#: How often an idle page checks whether someone else started a training.
-IDLE_CHECK_S = 4.0
+#: Seconds between refreshes of the progress area while a training runs. Every viewer's refresh is a
+#: (fragment) script run on the server, so this is not made shorter: 30 pupils watching = 20 runs/s.
+#: An idle page does not poll at all (that would cost a Keras clear_session + full GC per run);
+#: whoever clicks Start while someone else trains is told so, and then sees that training.
+REFRESH_S = 1.5
 QUICK_SUBSET = 5000
 LEARNING_RATES = [1e-5, 3e-5, 1e-4, 3e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1]
 MIN_LRS = [0.0, 1e-6, 1e-5, 1e-4]
 MONITORS = ["val_loss", "val_accuracy"]
-MONITOR_LABELS = {"val_loss": "validation loss", "val_accuracy": "validation accuracy"}
 
 CSS = """
 <style>
@@ -80,22 +81,23 @@ def architecture_section() -> tuple[str, dict | None, bool]:
     st.caption(preset.description)
     arch = None
     if name == CUSTOM:
-        c1, c2, c3 = st.columns(3)
+        c1, c2 = st.columns(2)
         lo, hi = CUSTOM_LIMITS["conv_blocks"]
         arch = {
             "conv_blocks": c1.number_input("Conv blocks", lo, hi, CUSTOM_DEFAULTS["conv_blocks"], key=k(name, "blocks"),
                                            help="Each block: two convolutions, then 2×2 max pooling halves the image."),
-            "filters": c2.select_slider("Filters (first block)", [4, 8, 16, 24, 32, 48, 64, 96, 128, 256],
+            "kernel_size": c2.selectbox("Kernel size", CUSTOM_KERNELS, key=k(name, "kernel"),
+                                        format_func=lambda n: f"{n} × {n}"),
+            "filters": c1.select_slider("Filters in the first block", [4, 8, 16, 24, 32, 48, 64, 96, 128, 256],
                                         CUSTOM_DEFAULTS["filters"], key=k(name, "filters"),
                                         help="Every further block has twice as many."),
-            "kernel_size": c3.selectbox("Kernel size", CUSTOM_KERNELS, key=k(name, "kernel"),
-                                        format_func=lambda n: f"{n} × {n}"),
-            "dense_units": c1.select_slider("Dense units", [0, 32, 64, 128, 256, 512, 1024],
+            "dense_units": c2.select_slider("Dense units", [0, 32, 64, 128, 256, 512, 1024],
                                             CUSTOM_DEFAULTS["dense_units"], key=k(name, "dense"),
                                             help="A hidden layer before the 10 outputs (0 = none)."),
-            "dropout": c2.slider("Dropout", 0.0, 0.8, float(CUSTOM_DEFAULTS["dropout"]), 0.05, key=k(name, "dropout"),
+            "dropout": c1.slider("Dropout", 0.0, 0.8, float(CUSTOM_DEFAULTS["dropout"]), 0.05, key=k(name, "dropout"),
                                  help="Share of units switched off at random while training, against over-fitting."),
-            "batch_norm": c3.toggle("Batch normalisation", bool(CUSTOM_DEFAULTS["batch_norm"]), key=k(name, "bn")),
+            "batch_norm": c2.toggle("Batch normalisation", bool(CUSTOM_DEFAULTS["batch_norm"]), key=k(name, "bn"),
+                                    help="Normalises each layer's output: usually faster, steadier learning."),
         }
         arch["conv_blocks"] = int(arch["conv_blocks"])
     try:
@@ -108,6 +110,7 @@ def architecture_section() -> tuple[str, dict | None, bool]:
     m2.metric("Size of the weights", f"{summary['total_params'] * 4 / 1e6:.1f} MB")
     with st.expander(f"Model summary: {len(summary['rows'])} layers", icon=":material/layers:"):
         st.dataframe(tv.summary_frame(summary), hide_index=True, width="stretch",
+                     column_order=("Type", "Output shape", "Parameters"),  # Keras' layer names teach nothing
                      column_config={"Parameters": st.column_config.NumberColumn(format="localized")})
     return name, arch, True
 
@@ -174,8 +177,9 @@ def augmentation_tab(name: str, recipe: dict) -> AugmentConfig | None:
     return AugmentConfig(**vals) if on else None
 
 
-def _monitor(col, name: str, field: str, default: str) -> str:
-    return col.selectbox("Watch", MONITORS, MONITORS.index(default), key=k(name, field), format_func=MONITOR_LABELS.get)
+def _monitor(col, name: str, field: str, default: str, on: bool) -> str:
+    return col.selectbox("Watch", MONITORS, MONITORS.index(default), key=k(name, field), format_func=tv.MONITOR_WORDS.get,
+                         disabled=not on)
 
 
 def callbacks_tab(name: str, recipe: dict) -> dict:
@@ -187,7 +191,7 @@ def callbacks_tab(name: str, recipe: dict) -> dict:
         c1, c2, c3 = st.columns(3)
         patience = c1.number_input("Patience (epochs)", 1, 100, recipe.get("early_stopping_patience") or 5,
                                    key=k(name, "es_pat"), disabled=not on)
-        monitor = _monitor(c2, name, "es_mon", recipe.get("early_stopping_monitor", "val_loss"))
+        monitor = _monitor(c2, name, "es_mon", recipe.get("early_stopping_monitor", "val_loss"), on)
         delta = c3.number_input("Min. improvement", 0.0, 1.0, 0.0, 0.001, format="%.3f", key=k(name, "es_delta"),
                                 disabled=not on)
         out.update(early_stopping_patience=int(patience) if on else None, early_stopping_monitor=monitor,
@@ -195,14 +199,14 @@ def callbacks_tab(name: str, recipe: dict) -> dict:
     with st.container(border=True):
         on = st.toggle("**ReduceLROnPlateau**: smaller steps when it stops improving",
                        recipe.get("reduce_lr_patience") is not None, key=k(name, "rlr"))
-        c1, c2, c3, c4 = st.columns(4)
+        c1, c2 = st.columns(2)
         patience = c1.number_input("Patience (epochs)", 1, 100, recipe.get("reduce_lr_patience") or 3,
                                    key=k(name, "rlr_pat"), disabled=not on)
-        factor = c2.slider("Factor", 0.1, 0.9, float(recipe.get("reduce_lr_factor", 0.5)), 0.05,
+        monitor = _monitor(c2, name, "rlr_mon", recipe.get("reduce_lr_monitor", "val_loss"), on)
+        factor = c1.slider("Multiply the rate by", 0.1, 0.9, float(recipe.get("reduce_lr_factor", 0.5)), 0.05,
                            key=k(name, "rlr_factor"), disabled=not on)
-        monitor = _monitor(c3, name, "rlr_mon", recipe.get("reduce_lr_monitor", "val_loss"))
         min_lr = recipe.get("reduce_lr_min", 0.0)
-        floor = c4.select_slider("Lowest rate", _with(MIN_LRS, min_lr), min_lr, key=k(name, "rlr_min"),
+        floor = c2.select_slider("Lowest rate", _with(MIN_LRS, min_lr), min_lr, key=k(name, "rlr_min"),
                                  format_func=lambda v: "none" if v == 0 else tv.format_lr(v), disabled=not on)
         out.update(reduce_lr_patience=int(patience) if on else None, reduce_lr_factor=float(factor),
                    reduce_lr_monitor=monitor, reduce_lr_min=float(floor))
@@ -210,7 +214,7 @@ def callbacks_tab(name: str, recipe: dict) -> dict:
         on = st.toggle("**ModelCheckpoint** (best only): keep the best epoch, not the last",
                        bool(recipe.get("checkpoint_best")), key=k(name, "ckpt"))
         c1, _ = st.columns([1, 2])
-        out.update(checkpoint_best=on, checkpoint_monitor=_monitor(c1, name, "ckpt_mon", "val_loss"))
+        out.update(checkpoint_best=on, checkpoint_monitor=_monitor(c1, name, "ckpt_mon", "val_loss", on))
     st.caption(":material/table_view: **CSVLogger** is always on: every epoch's numbers go to the run's CSV file.")
     return out
 
@@ -244,15 +248,19 @@ def start_section(preset: str, arch: dict | None, options: dict, arch_ok: bool) 
         try:
             cfg = get_preset(preset).config(name=name, **options, **({"architecture": arch} if arch else {}))
             job_id = manager.start(cfg, out_dir=folder, overwrite=overwrite, owner=owner)
-        except (ValueError, FileExistsError, TrainingBusyError, RunBusyError) as exc:
+        except TrainingBusyError as exc:
+            st.session_state["train_busy_message"] = str(exc)
+            st.rerun()  # shows the running training instead of the form
+        except (ValueError, FileExistsError, RunBusyError) as exc:
             st.error(str(exc), icon=":material/block:")
             return
         my_jobs().add(job_id)
         st.session_state["train_round"] = round_ + 1
         st.rerun()
     data = mnist_path_from_env()
-    st.caption(f"Data: {data.name if data else 'MNIST (downloaded by Keras)'}. The run is saved as `{name}.keras`, "
-               f"`{name}.csv` and `{name}.json` in the models folder.")
+    where = (f" The run is saved as `{name}.keras`, `{name}.csv` (the log) and `{name}.json` (every setting and "
+             "result) in the models folder.") if not problem else ""
+    st.caption(f"Data: {data.name if data else 'MNIST (downloaded by Keras)'}.{where}")
 
 
 def settings_form() -> None:
@@ -318,12 +326,12 @@ def render_messages(snap: JobState) -> None:
     with st.container(border=True, key="train_messages"):
         st.markdown("**What happened**")
         for m in reversed(shown[-12:]):
-            st.markdown(f"{tv.message_icon(m['source'])} {m['message']}")
+            st.markdown(f"{tv.message_icon(m['source'])} {escape_markdown(m['message'])}")
 
 
 def render_job(snap: JobState, *, controls=None) -> None:
     """Header (with ``controls`` at its right), progress bars, metrics, charts and messages of one job."""
-    who = f" · started by **{snap.owner}**" if snap.owner else ""
+    who = f" · started by **{escape_markdown(snap.owner)}**" if snap.owner else ""
     title = PRESETS[snap.preset].title if snap.preset in PRESETS else snap.preset
     icon = ":material/directions_run:" if snap.active else ":material/sports_score:"
     header = f"#### {icon} {snap.name} · {title}{who}"
@@ -378,14 +386,6 @@ def live_area(job_id: str) -> None:
         render_job(snap, controls=stop_controls)
 
 
-@st.fragment(run_every=IDLE_CHECK_S)
-def watch_for_new_jobs(seen: str | None) -> None:
-    """On an idle page: notice when someone else starts a training, so the Start button goes away."""
-    snap = manager.snapshot()
-    if snap is not None and snap.active and snap.job_id != seen:
-        st.rerun()
-
-
 # ----------------------------------------------------------------------------- page
 
 
@@ -407,12 +407,16 @@ def main() -> None:
     snap = manager.snapshot()
     if snap is not None and snap.active:
         if snap.job_id not in my_jobs():
-            who = f" (started by **{snap.owner}**)" if snap.owner else ""
+            busy = st.session_state.pop("train_busy_message", None)
+            if busy:
+                st.warning(f"Your training did not start. {escape_markdown(busy)}", icon=":material/block:")
+            who = f" (started by **{escape_markdown(snap.owner)}**)" if snap.owner else ""
             st.info(f"A training is running on this server: **{snap.name}**{who}. Only one network can train at "
                     "a time, so there is no Start button until it ends. You can watch it here.",
                     icon=":material/hourglass_top:")
         live_area(snap.job_id)
         return
+    st.session_state.pop("train_busy_message", None)  # that training has ended meanwhile
     if snap is not None:
         if snap.job_id in my_jobs():
             with st.container(border=True, key="train_result"):
@@ -423,7 +427,6 @@ def main() -> None:
             with st.expander(f"Last training on this server: {snap.name} ({snap.status})", icon=":material/history:"):
                 render_job(snap)
     settings_form()
-    watch_for_new_jobs(snap.job_id if snap else None)
 
 
 main()

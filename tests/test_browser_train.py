@@ -70,6 +70,9 @@ def test_train_live_in_the_browser(browser_ok, tmp_path, small_mnist_npz, defaul
             other.get_by_text("A training is running").first.wait_for(timeout=TIMEOUT_MS)
             assert other.get_by_text("Table 3").count() >= 1
             assert other.get_by_role("button", name="Start training").count() == 0
+            other.locator("[data-testid=stVegaLiteChart] svg, [data-testid=stVegaLiteChart] canvas").first.wait_for(
+                timeout=TIMEOUT_MS)
+            other.wait_for_timeout(500)
             other.screenshot(path=str(SHOTS / "train_other_visitor.png"), full_page=True)
             other.close()
 

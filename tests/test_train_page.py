@@ -187,3 +187,18 @@ def test_other_visitors_watch_instead_of_starting(runs, small_mnist_npz):
     assert MANAGER.wait(WAIT_S).status == "stopped"
     at.run()
     assert any(b.key == "train_start" for b in at.button), "the Start button is back once it has ended"
+
+
+def test_start_while_someone_else_trains_says_so(runs):
+    at = page()  # rendered while the server was idle: the Start button is there
+    release = threading.Event()
+    cfg = get_preset("tf-tutorial-cnn").config(name="was-first", epochs=1, subset=300)
+    MANAGER.start(cfg, out_dir=runs, owner="Ben", listener=lambda ev: ev["type"] != "start" or release.wait(WAIT_S))
+    try:
+        at.button(key="train_start").click().run()
+        assert not at.exception
+        assert any("A training is running" in i.value and "was-first" in i.value for i in at.info)
+        assert not any(b.key == "train_start" for b in at.button)
+    finally:
+        release.set()
+    assert MANAGER.wait(WAIT_S).name == "was-first"
