@@ -523,11 +523,11 @@ def _analyse(g: np.ndarray, clean: bool, bg_level: int, tail: float) -> _Analysi
     raw_mask = mask
     if clean:
         # Canvas or clean scan: ruled lines are unlikely; look for them only when
-        # the "digit" spans much of the picture.
+        # the "digit" spans nearly the whole picture, as a line through it would.
         comps, why = _select_digit(mask)
         if comps is not None:
             x0, y0, x1, y1 = comps.box
-            if x1 - x0 < 0.5 * mask.shape[1] and y1 - y0 < 0.5 * mask.shape[0]:
+            if x1 - x0 < 0.8 * mask.shape[1] and y1 - y0 < 0.8 * mask.shape[0]:
                 return _Analysis(bg_img, ink, thr, floor, mask, raw_mask, comps, why)
     # Lines are traced on a lower threshold so a faint ruled line is found whole
     # rather than as dashes that could pass for strokes.
@@ -670,9 +670,8 @@ def preprocess(image: Any, *, keep_steps: bool = True) -> Preprocessed:
         dark = True
     an = run(dark)
     ambiguous = not clean and by_border != by_majority
-    # (A clean border covering half the picture is surely the background.)
     sheet = False
-    if not clean and an.comps is not None and an.comps.area > 0.3 * h * w:
+    if an.comps is not None and an.comps.area > 0.3 * h * w:
         bx0, by0, bx1, by1 = an.comps.box
         sheet = an.comps.area > 0.65 * (bx1 - bx0) * (by1 - by0)  # solid, not strokes
     if (ambiguous and an.comps is None) or sheet:

@@ -30,10 +30,17 @@ def browser_ok() -> None:
 
 
 def _number(page, label: str, value: int) -> None:
+    # A rerun still in flight (e.g. after changing the preset) can reset the box: retry until it sticks.
     box = page.get_by_role("spinbutton", name=label, exact=True)
-    box.fill(str(value))
-    box.press("Enter")
-    page.wait_for_timeout(700)
+    for _ in range(6):
+        box.fill(str(value))
+        box.press("Enter")
+        page.wait_for_timeout(1000)
+        if box.input_value() == str(value):
+            page.wait_for_timeout(700)
+            if box.input_value() == str(value):
+                return
+    raise AssertionError(f"could not set {label!r} to {value}")
 
 
 def test_train_live_in_the_browser(browser_ok, tmp_path, small_mnist_npz, default_model_path):
