@@ -335,7 +335,11 @@ def _select_digit(mask: np.ndarray) -> tuple[_Components | None, str]:
                 & (areas[j] >= 0.03 * areas[i])
             )
             frame_like[i] = bool(encloses.any())
-    cand = big & ~line_like & ~frame_like
+    # Thin straight slivers (pieces of ruled lines) make poor main pieces.
+    sliver = (longer >= 8 * np.minimum(ws, hs)) & (thickness <= max(2.5, 0.008 * s0))
+    cand = big & ~line_like & ~frame_like & ~sliver
+    if not cand.any():
+        cand = big & ~line_like & ~frame_like
     if not cand.any():
         cand = big  # a lone straight stroke may be a '1'
     if not cand.any():
@@ -657,7 +661,7 @@ def preprocess(image: Any, *, keep_steps: bool = True) -> Preprocessed:
     def dark_ink(ref: int) -> bool:
         return (ref - lo) >= (hi - ref)
 
-    def run(dark: bool) -> _Analysis:
+    def run(dark: bool, clean: bool = clean) -> _Analysis:
         gg = g if dark else cv2.bitwise_not(g)
         return _analyse(gg, clean, ring_med if dark else 255 - ring_med, tail)
 
@@ -677,7 +681,7 @@ def preprocess(image: Any, *, keep_steps: bool = True) -> Preprocessed:
     if (ambiguous and an.comps is None) or sheet:
         # Nothing found, or the "ink" is a whole sheet: try the other reading and
         # keep it if it finds a digit with less ink overall (paper is the majority).
-        other = run(not dark)
+        other = run(not dark, clean=False)  # the border was not the paper then
         if other.comps is not None and (
             an.comps is None or cv2.countNonZero(other.raw_mask) < cv2.countNonZero(an.raw_mask)
         ):
