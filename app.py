@@ -16,6 +16,7 @@ from digitcore import presentation as pres
 from digitcore.image_io import MAX_BYTES, MAX_PIXELS
 from digitcore.model_store import ModelEntry, list_models
 from digitcore.predictor import LOW_CONFIDENCE, ModelLoadError, Prediction, Predictor
+from pages.ui.models import load_predictor, model_key
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +51,6 @@ CSS = f"""
 # ----------------------------------------------------------------------------- model
 
 
-@st.cache_resource(show_spinner="Loading the model (only the first visitor waits for this)…", max_entries=6)
-def load_predictor(path: str, mtime_ns: int) -> Predictor:
-    """One Predictor per model file and version, shared by every session of this server."""
-    del mtime_ns  # only part of the cache key: a retrained file gets loaded afresh
-    return Predictor.load(path)
-
-
-def _model_key(entry: ModelEntry) -> tuple[str, int]:
-    return str(entry.path), entry.path.stat().st_mtime_ns
 
 
 def choose_model() -> ModelEntry | None:
@@ -96,7 +88,7 @@ def load_model(entry: ModelEntry | None) -> tuple[Predictor | None, str]:
     if entry is None:
         return None, ""
     try:
-        path, mtime_ns = _model_key(entry)
+        path, mtime_ns = model_key(entry)
         return load_predictor(path, mtime_ns), f"{path}:{mtime_ns}"
     except (ModelLoadError, OSError) as exc:
         st.sidebar.error(f"This model can't be used: {exc}")

@@ -674,8 +674,9 @@ def preprocess(image: Any, *, keep_steps: bool = True) -> Preprocessed:
         dark = True
     an = run(dark)
     ambiguous = not clean and by_border != by_majority
+    # (A clean, flat border is trusted: it is a canvas or a digital image.)
     sheet = False
-    if an.comps is not None and an.comps.area > 0.3 * h * w:
+    if not clean and an.comps is not None and an.comps.area > 0.3 * h * w:
         bx0, by0, bx1, by1 = an.comps.box
         sheet = an.comps.area > 0.65 * (bx1 - bx0) * (by1 - by0)  # solid, not strokes
     if (ambiguous and an.comps is None) or sheet:

@@ -69,3 +69,15 @@ def predictor(default_model_path):
     from digitcore import Predictor
 
     return Predictor.load(default_model_path)
+
+
+@pytest.fixture(scope="session")
+def browser_ok() -> None:
+    """Chromium and Playwright are usable; in CI their absence fails the test instead of skipping it."""
+    import browser_helpers as bh
+
+    problem = bh.browser_problem()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser test cannot run in CI: {problem}")
+        pytest.skip(problem)

@@ -19,15 +19,6 @@ TIMEOUT_MS = 180_000  # first page load imports TensorFlow and loads the model o
 
 
 @pytest.fixture(scope="module")
-def browser_ok() -> None:
-    problem = bh.browser_problem()
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser test cannot run in CI: {problem}")
-        pytest.skip(problem)
-
-
-@pytest.fixture(scope="module")
 def server(browser_ok, default_model_path):
     with bh.streamlit_server(timeout=180) as srv:
         yield srv

@@ -30,15 +30,6 @@ PAGES = [
 
 
 @pytest.fixture(scope="module")
-def browser_ok() -> None:
-    problem = bh.browser_problem()
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser test cannot run in CI: {problem}")
-        pytest.skip(problem)
-
-
-@pytest.fixture(scope="module")
 def server(browser_ok, tmp_path_factory, default_model_path, small_mnist_npz, seed_digits_dir):
     """The app with one extra run (a copy of the default model with a restarted log) and small MNIST."""
     models = tmp_path_factory.mktemp("browser_models")

@@ -12,21 +12,11 @@ import json
 import os
 from pathlib import Path
 
-import pytest
 
 import browser_helpers as bh
 
 SHOTS = Path(os.environ.get("DIGITCORE_SCREENSHOTS", "/tmp"))
 TIMEOUT_MS = 240_000
-
-
-@pytest.fixture(scope="module")
-def browser_ok() -> None:
-    problem = bh.browser_problem()
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser test cannot run in CI: {problem}")
-        pytest.skip(problem)
 
 
 def _number(page, label: str, value: int) -> None:

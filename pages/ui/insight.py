@@ -23,6 +23,7 @@ from digitcore.inference import ModelLoadError
 from digitcore.model_store import ModelEntry, list_models
 from digitcore.predictor import Predictor
 from digitcore.report import confusion_csv, confusion_matrix_image, error_grid_image, png_bytes
+from pages.ui.models import load_predictor, model_key  # noqa: F401  (re-exported for the pages)
 
 CSS = f"""
 <style>
@@ -57,18 +58,6 @@ def setup_page(title: str, icon: str, intro: str) -> None:
 
 
 # ----------------------------------------------------------------------------- models
-
-
-@st.cache_resource(show_spinner="Loading the model…", max_entries=8)
-def load_predictor(path: str, mtime_ns: int) -> Predictor:
-    """One Predictor per model file and version, shared by every session."""
-    del mtime_ns  # only part of the cache key: a retrained file is loaded afresh
-    return Predictor.load(path)
-
-
-def model_key(entry: ModelEntry) -> tuple[str, int]:
-    """(path, mtime_ns): what identifies a version of a model file in the caches."""
-    return str(entry.path), entry.path.stat().st_mtime_ns
 
 
 def predictor_for(entry: ModelEntry) -> Predictor | None:
