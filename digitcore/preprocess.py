@@ -225,6 +225,7 @@ class _Components:
     stats: np.ndarray  # cv2 stats, row 0 = background
     group: list[int]  # labels of the digit's pieces
     dropped: int  # other components ignored
+    long_pieces: bool = False  # something spans most of the picture (a ruled line?)
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -397,7 +398,8 @@ def _select_digit(mask: np.ndarray) -> tuple[_Components | None, str]:
     rest = big & ~in_group & ~skip
     if np.count_nonzero(rest) >= 40 and int(areas[rest].sum()) >= 2 * int(areas[group].sum()):
         return None, "noise"
-    return _Components(labels, stats, [g + 1 for g in group], (n - 1) - len(group)), "ok"
+    long_pieces = bool(np.any((ws >= 0.8 * w) | (hs >= 0.8 * h)))
+    return _Components(labels, stats, [g + 1 for g in group], (n - 1) - len(group), long_pieces), "ok"
 
 
 @dataclass
@@ -527,11 +529,9 @@ def _analyse(g: np.ndarray, clean: bool, bg_level: int, tail: float) -> _Analysi
     raw_mask = mask
     if clean:
         # Canvas or clean scan: ruled lines are unlikely; look for them only when
-        # the "digit" spans nearly the whole picture, as a line through it would.
+        # something spans nearly the whole picture, as a ruled line does.
         comps, why = _select_digit(mask)
-        if comps is not None:
-            x0, y0, x1, y1 = comps.box
-            if x1 - x0 < 0.8 * mask.shape[1] and y1 - y0 < 0.8 * mask.shape[0]:
+        if comps is not None and not comps.long_pieces:
                 return _Analysis(bg_img, ink, thr, floor, mask, raw_mask, comps, why)
     # Lines are traced on a lower threshold so a faint ruled line is found whole
     # rather than as dashes that could pass for strokes.
