@@ -58,6 +58,12 @@ def load_mnist_npz(path: str | Path) -> Mnist:
             arrays = {k: np.asarray(f[k]) for k in ("x_train", "y_train", "x_test", "y_test")}
     except DataError:
         raise
+    except ValueError as exc:
+        if "Object arrays" not in str(exc):
+            raise DataError(f"Could not read {path} as an .npz file ({exc.__class__.__name__}).") from exc
+        # Object arrays are pickles, which can run code when loaded; they are never loaded.
+        raise DataError(f"{path} holds Python objects (pickled data), which are never loaded for safety; "
+                        "an MNIST .npz holds plain number arrays.") from None
     except Exception as exc:  # zip/pickle/format errors: one clear message
         raise DataError(f"Could not read {path} as an .npz file ({exc.__class__.__name__}).") from exc
     _check_split(arrays["x_train"], arrays["y_train"], "Training")

@@ -191,6 +191,13 @@ def _too_many_pixels(w: int, h: int) -> str:
     )
 
 
+def _too_many_bytes(n: int) -> str:
+    limit = MAX_BYTES / 2**20
+    # A file a few bytes over the limit must not read "25.0 MB; the limit is 25 MB".
+    shown = f"{n / 2**20:.1f} MB" if round(n / 2**20, 1) > limit else f"just over {limit:.0f} MB"
+    return f"This file is too large ({shown}; the limit is {limit:.0f} MB)."
+
+
 def _check_size(img: Image.Image) -> None:
     w, h = img.size
     if w <= 0 or h <= 0:
@@ -242,10 +249,7 @@ def _decode_bytes(data: bytes) -> np.ndarray:
     if len(data) == 0:
         raise ImageError("The file is empty (0 bytes).")
     if len(data) > MAX_BYTES:
-        raise ImageError(
-            f"This file is too large ({len(data) / 2**20:.1f} MB; the limit is "
-            f"{MAX_BYTES / 2**20:.0f} MB)."
-        )
+        raise ImageError(_too_many_bytes(len(data)))
     head = data[:512]
     # LOAD_TRUNCATED_IMAGES is a process-wide Pillow switch; if something turned it
     # on, truncated uploads would decode into half-grey pictures without an error.
@@ -296,9 +300,7 @@ def _read_path(path: Path) -> bytes:
     if path.is_dir():
         raise ImageError(f"{path} is a folder, not an image file.")
     if size > MAX_BYTES:
-        raise ImageError(
-            f"This file is too large ({size / 2**20:.1f} MB; the limit is {MAX_BYTES / 2**20:.0f} MB)."
-        )
+        raise ImageError(_too_many_bytes(size))
     try:
         with open(path, "rb") as fh:
             return fh.read(MAX_BYTES + 1)

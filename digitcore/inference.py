@@ -25,6 +25,12 @@ def load_keras_model(path: str | Path):
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:
+        if "safe_mode" in str(exc) or "arbitrary code" in str(exc):
+            # Keras' safe mode refused to deserialise code (a Lambda layer's Python function).
+            raise ModelLoadError(
+                f"{path.name} contains Python code (such as a Lambda layer); this app never runs code from "
+                "a model file, so it cannot be loaded."
+            ) from exc
         raise ModelLoadError(
             f"{path.name} is damaged or not a Keras model this app can load ({exc.__class__.__name__})."
         ) from exc

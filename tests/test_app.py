@@ -8,81 +8,21 @@ Uploads use AppTest's own file-uploader support.
 
 from __future__ import annotations
 
-import io
 import sys
 import types
 from pathlib import Path
 from types import SimpleNamespace
 
-import cv2
 import numpy as np
 import pytest
-from PIL import Image
 from streamlit.testing.v1 import AppTest
+
+# The pictures, and the bad uploads, come from the hostile-input corpus (tests/hostile_corpus.py).
+from hostile_corpus import BAD_UPLOADS, ONE, SEVEN, animated_gif, canvas_drawing, encode, paper_digit
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
 TIMEOUT = 180  # the first run imports TensorFlow and loads the model on a busy 2-core machine
-
-SEVEN = [((90, 80), (270, 80)), ((270, 80), (160, 290))]
-ONE = [((180, 60), (180, 300))]
-
-
-# ----------------------------------------------------------------------------- pictures
-
-
-def canvas_drawing(lines, side: int = 360, width: int = 20) -> np.ndarray:
-    """What the canvas sends: opaque black RGBA with white strokes."""
-    img = np.zeros((side, side, 4), np.uint8)
-    img[..., 3] = 255
-    for a, b in lines:
-        cv2.line(img, a, b, (255, 255, 255, 255), width, lineType=cv2.LINE_AA)
-    return img
-
-
-def paper_digit(lines, side: int = 200, width: int = 12) -> np.ndarray:
-    """A dark digit on white paper (RGB), as a scan would look."""
-    img = np.full((side, side, 3), 250, np.uint8)
-    f = side / 360
-    for (x0, y0), (x1, y1) in lines:
-        cv2.line(img, (int(x0 * f), int(y0 * f)), (int(x1 * f), int(y1 * f)), (20, 20, 30), width, cv2.LINE_AA)
-    return img
-
-
-def encode(img: np.ndarray, fmt: str = "PNG", **kw) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(img).save(buf, format=fmt, **kw)
-    return buf.getvalue()
-
-
-def animated_gif() -> bytes:
-    """Two frames: a 7 first, then a 1; the app must use the first frame."""
-    frames = [Image.fromarray(paper_digit(SEVEN)).convert("P"), Image.fromarray(paper_digit(ONE)).convert("P")]
-    buf = io.BytesIO()
-    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=200, loop=0)
-    return buf.getvalue()
-
-
-def huge_png() -> bytes:
-    """A 8000 x 5100 (40.8 MP) image: compresses to a small file but is over the pixel limit."""
-    return encode(np.zeros((5100, 8000), np.uint8))
-
-
-def truncated_jpeg() -> bytes:
-    data = encode(paper_digit(SEVEN, side=400), "JPEG", quality=95)
-    return data[: len(data) // 2]
-
-
-BAD_UPLOADS = {
-    "empty.png": lambda: b"",
-    "notes.png": lambda: b"These are my lesson notes, not a picture.\n" * 20,
-    "random.jpg": lambda: bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8)),
-    "truncated.jpg": truncated_jpeg,
-    "huge.png": huge_png,
-    "white.png": lambda: encode(np.full((200, 200, 3), 255, np.uint8)),
-    "black.png": lambda: encode(np.zeros((200, 200, 3), np.uint8)),
-    "tiny.png": lambda: encode(np.zeros((1, 1, 3), np.uint8)),
-}
 
 
 # ----------------------------------------------------------------------------- fixtures
@@ -246,30 +186,7 @@ def test_animated_gif_uses_first_frame(app):
     assert answers(app)[0].rstrip("?") == "7"
 
 
-@pytest.mark.parametrize("name", list(BAD_UPLOADS))
-def test_bad_upload_gets_a_message_not_a_traceback(app, name):
-    app.run()
-    upload(app, [(name, BAD_UPLOADS[name]())])
-    assert not app.exception
-    assert answers(app) == []
-    msgs = messages(app)
-    assert msgs, f"no message for {name}"
-    assert all("Traceback" not in m for m in msgs)
-
-
-def test_bad_upload_messages_say_what_is_wrong(app):
-    app.run()
-    expected = {
-        "empty.png": "empty",
-        "notes.png": "text",
-        "truncated.jpg": "incomplete",
-        "huge.png": "too large",
-        "white.png": "No ink",
-        "black.png": "No ink",
-    }
-    for name, words in expected.items():
-        upload(app, [(name, BAD_UPLOADS[name]())])
-        assert any(words.lower() in m.lower() for m in messages(app)), (name, messages(app))
+# Every bad upload, one by one: tests/test_hostile_corpus.py (test_app_home_upload).
 
 
 def test_several_uploads_give_a_table_and_survive_bad_files(app):
