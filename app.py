@@ -75,6 +75,10 @@ def choose_model() -> ModelEntry | None:
         entry = by_path[chosen]
         if entry.problem:
             st.error(f"This model can't be used: {entry.problem}")
+        note = pres.unusable_models_note(entries)
+        if note:  # damaged files and failed or interrupted runs, named once for everyone
+            st.caption(f":material/warning: {note}")
+        if entry.problem:
             return None
         acc = entry.meta.get("test_accuracy")
         if isinstance(acc, (int, float)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -23,8 +24,8 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tmp_name)
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved run should read like any other file
     try:
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved run should read like any other file
         yield tmp
         with open(tmp, "rb+") as fh:  # data must be on disk before the rename makes it visible
             os.fsync(fh.fileno())
@@ -50,3 +51,29 @@ def atomic_write_with(target: str | os.PathLike[str], writer: Callable[[Path], N
     """Call ``writer(tmp_path)`` and move the result onto ``target`` atomically."""
     with atomic_path(target) as tmp:
         writer(tmp)
+
+
+#: OSError numbers that mean "this folder cannot take the file": (what happened, what to do), for the user.
+_WRITE_PROBLEMS = {
+    errno.ENOSPC: ("the disk is full (no space left on device)", "Free some space or choose another models folder."),
+    errno.EDQUOT: ("the disk quota is used up", "Free some space or choose another models folder."),
+    errno.EROFS: ("the folder is read-only (read-only file system)", "Choose a models folder this app may write to."),
+    errno.EACCES: ("there is no permission to write there", "Choose a models folder this app may write to."),
+    errno.EPERM: ("there is no permission to write there", "Choose a models folder this app may write to."),
+}
+
+
+def write_problem(exc: BaseException) -> str | None:
+    """Plain words when ``exc`` means the disk cannot take a file (full, read-only, no permission); else None."""
+    found = _WRITE_PROBLEMS.get(exc.errno) if isinstance(exc, OSError) else None
+    return found[0] if found else None
+
+
+def write_error_message(exc: OSError, folder: str | os.PathLike[str], what: str = "the run") -> str:
+    """A sentence for the user: what could not be saved, where, why and what to do.
+
+    E.g. "Could not save the model in /srv/models: the disk is full (no space left on device). Free some
+    space or choose another models folder."
+    """
+    problem, advice = _WRITE_PROBLEMS.get(exc.errno) or (exc.strerror or str(exc) or exc.__class__.__name__, "")
+    return f"Could not save {what} in {folder}: {problem}." + (f" {advice}" if advice else "")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_error_message, write_problem
 from .paths import models_dir
 from .runs import RunBusyError, run_files, run_is_live
 from .train_config import TrainConfig
@@ -286,9 +287,12 @@ class TrainingManager:
                     job.state.phase = "Building the model…"
             train(cfg, data, out, on_event=on_event, stop_event=job.stop, overwrite=overwrite)
         except Exception as exc:  # shown to every viewer; the traceback goes to the server log
-            log.exception("training job %s failed before it could train", cfg.name)
-            message = str(exc) if isinstance(exc, (ValueError, OSError, RuntimeError)) else \
-                f"{exc.__class__.__name__}: {exc}"
+            log.exception("training job %s failed", cfg.name)
+            if write_problem(exc):  # disk full or read-only: say so, and where
+                message = write_error_message(exc, out)
+            else:
+                message = str(exc) if isinstance(exc, (ValueError, OSError, RuntimeError)) else \
+                    f"{exc.__class__.__name__}: {exc}"
             with self._lock:
                 job.state.status, job.state.error = "failed", message
                 job.state.phase = "Failed"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,28 @@ def _read_meta(path: Path) -> tuple[dict[str, Any], str]:
         return {}, f"{meta_path.name} is unreadable ({exc.__class__.__name__})"
 
 
+@functools.lru_cache(maxsize=256)
+def _model_file_problem(path: str, mtime_ns: int, size: int) -> str:
+    """Why a ``.keras`` file cannot be a model, judged without TensorFlow ("" when it looks whole).
+
+    A ``.keras`` file is a zip archive with a ``config.json``: garbage bytes or a file cut short (a
+    copy that stopped half-way) fail this check, so the picker marks them before anyone loads them.
+    Cached per file version (``mtime_ns``, ``size``): pages list the models on every rerun.
+    """
+    del mtime_ns  # cache key only
+    name = Path(path).name
+    if size == 0:
+        return f"{name} is empty"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+        return f"{name} is damaged: not a complete Keras model file"
+    if "config.json" not in names:
+        return f"{name} is not a Keras model file (no config.json inside)"
+    return ""
+
+
 def list_models(folder: str | Path | None = None) -> list[ModelEntry]:
     """The default model first, then every run in the folder, newest first.
 
@@ -64,6 +88,8 @@ def list_models(folder: str | Path | None = None) -> list[ModelEntry]:
     default = default_model_path()
     if default.is_file():
         meta, problem = _read_meta(default)
+        st = default.stat()
+        problem = _model_file_problem(str(default), st.st_mtime_ns, st.st_size) or problem
         entries.append(ModelEntry(DEFAULT_MODEL_NAME, default, True, meta, problem))
     if folder.is_dir():
         runs = [p for p in folder.glob("*.keras") if not p.name.startswith(".") and p.resolve() != default.resolve()]
@@ -80,20 +106,25 @@ def list_models(folder: str | Path | None = None) -> list[ModelEntry]:
                 st = path.stat()
             except OSError:  # removed while we looked
                 continue
-            if st.st_size == 0:
-                problem = problem or f"{path.name} is empty"
+            file_problem = _model_file_problem(str(path), st.st_mtime_ns, st.st_size)
+            if file_problem:
+                problem = file_problem
             elif meta.get("status") in ("running", "failed") and not problem:
                 problem = _pending_problem(meta)
             found.append((st.st_mtime, ModelEntry(path.stem, path, False, meta, problem)))
         for path in pending:
             meta, problem = _read_meta(path)
-            if problem or meta.get("status") not in ("running", "failed", "stopped", "finished"):
-                continue  # a stray JSON that is not a run
-            meta = effective_status(meta, folder, path.stem)
             try:
                 mtime = path.with_suffix(".json").stat().st_mtime
             except OSError:
                 continue
+            if problem and path.with_suffix(".csv").exists():
+                # A damaged JSON beside a training log is a run's record: shown as broken, not hidden.
+                found.append((mtime, ModelEntry(path.stem, path, False, {}, problem)))
+                continue
+            if problem or meta.get("status") not in ("running", "failed", "stopped", "finished"):
+                continue  # a stray JSON that is not a run
+            meta = effective_status(meta, folder, path.stem)
             found.append((mtime, ModelEntry(path.stem, path, False, meta, _pending_problem(meta))))
         entries.extend(e for _, e in sorted(found, key=lambda t: t[0], reverse=True))
     return entries

@@ -26,6 +26,7 @@ __all__ = [
     "answer_for",
     "format_percent",
     "escape_markdown",
+    "unusable_models_note",
     "probability_frame",
     "probability_chart_spec",
     "runner_up_text",
@@ -101,6 +102,20 @@ def model_label(entry: Any) -> str:
     if entry.problem:
         return f"{name} (failed)" if status == "failed" else f"{name} (broken)"
     return f"{name} ({status})" if status and status != "finished" else name
+
+
+def unusable_models_note(entries: Sequence[Any], limit: int = 5) -> str:
+    """Markdown naming the models that cannot be used and why ("" when all can); runs still training are left out.
+
+    ``entries`` are ``model_store.ModelEntry``; e.g. ``"Can't be used: **old-run** (old-run.keras is
+    damaged: not a complete Keras model file)."``
+    """
+    bad = [e for e in entries if e.problem and e.meta.get("status") != "running"]
+    if not bad:
+        return ""
+    parts = [f"**{escape_markdown(e.name)}** ({escape_markdown(e.problem)})" for e in bad[:limit]]
+    more = f" and {len(bad) - limit} more" if len(bad) > limit else ""
+    return "Can't be used: " + "; ".join(parts) + more + "."
 
 
 _MARKDOWN_SPECIAL = set("\\`*_{}[]<>()#+-.!|~$:")

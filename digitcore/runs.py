@@ -157,10 +157,14 @@ def run_lock(files: RunFiles, wait_s: float = 1.0) -> Iterator[None]:
                     if time.monotonic() > deadline:
                         raise RunBusyError(f"The run '{files.name}' is being trained right now.") from None
                     time.sleep(0.05)
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"{os.getpid()}\n")
-        fh.flush()
+        try:
+            # Unbuffered, so a full disk fails here (not again when the file is closed).
+            os.ftruncate(fh.fileno(), 0)
+            os.write(fh.fileno(), f"{os.getpid()}\n".encode())
+        except OSError:
+            with contextlib.suppress(OSError):
+                files.lock.unlink()  # no stray lock file from a training that never began
+            raise
         _ACTIVE.add(key)
         try:
             yield
@@ -205,5 +209,5 @@ def effective_status(meta: dict[str, Any], folder: str | Path, name: str) -> dic
     if run_is_live(files):
         return meta
     return {**meta, "status": "failed", "interrupted": True,
-            "error": meta.get("error") or "Interrupted: the training stopped (the server or command was killed) "
-            "before it could finish and save the model."}
+            "error": meta.get("error") or "Interrupted: the training stopped before it could finish and save the "
+            "model (the server or command was killed, or the disk became full or read-only)."}

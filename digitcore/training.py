@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -16,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .atomic import atomic_write_text, atomic_write_with
+from .atomic import atomic_write_text, atomic_write_with, write_error_message, write_problem
 from .data import Mnist, to_model_input
 from .evaluation import evaluate_model, predict_probabilities
 from .model_summary import summarize_model
@@ -319,7 +320,10 @@ def _train_locked(cfg: TrainConfig, data: Mnist, files: RunFiles, emit: Callable
         emit({"type": "callback", "callback": "Stop", "epoch": progress.epoch + 1,
               "message": f"Stopped by request during epoch {progress.epoch + 1}; the log keeps the finished epochs."})
     except Exception as exc:  # recorded in the run's JSON; the caller decides how to show it
-        status, error = "failed", f"{exc.__class__.__name__}: {exc}"
+        # An OSError here is CSVLogger (or ModelCheckpoint) finding the disk full or read-only.
+        status = "failed"
+        error = write_error_message(exc, out_dir, "the training log") if write_problem(exc) else \
+            f"{exc.__class__.__name__}: {exc}"
         log.exception("training run %s failed", cfg.name)
         _close_after_stop([csv_logger])
     train_seconds = time.time() - t0
@@ -337,16 +341,21 @@ def _train_locked(cfg: TrainConfig, data: Mnist, files: RunFiles, emit: Callable
                               "monitor": early_stop.monitor, "value": float(early_stop.best)}
             emit({"type": "phase", "phase": "saving", "message": "Saving the model…"})
             final = _save_inference_model(model, files.model)
-    except Exception as exc:
-        status, error = "failed", f"Saving the model failed: {exc.__class__.__name__}: {exc}"
+    except Exception as exc:  # the atomic writer has already removed its temporary file
+        status = "failed"
+        error = write_error_message(exc, out_dir, "the model") if write_problem(exc) else \
+            f"Saving the model failed: {exc.__class__.__name__}: {exc}"
         log.exception("saving run %s failed", cfg.name)
-    finally:
+    try:
         if partial_log.exists():
             os.replace(partial_log, files.log)
         else:  # stopped or failed before the first epoch: still a (header-only) log, like every run
             atomic_write_text(files.log, ",".join(["epoch", *EMPTY_LOG_COLUMNS]) + "\n")
-        if best_path.exists():
-            best_path.unlink()
+    except OSError as exc:  # e.g. the folder turned read-only: the run cannot count as finished
+        status, error = "failed", error or write_error_message(exc, out_dir, "the training log")
+        log.exception("finishing the log of run %s failed", cfg.name)
+    with contextlib.suppress(OSError):
+        best_path.unlink(missing_ok=True)
 
     meta = _metadata(cfg, data, model, x_tr, x_val, files.log, status, error, train_seconds)
     meta["started"] = _utc(started)
@@ -357,6 +366,8 @@ def _train_locked(cfg: TrainConfig, data: Mnist, files: RunFiles, emit: Callable
         loss, acc = evaluate_arrays(final, data.x_test, data.y_test)
         meta["test_accuracy"], meta["test_loss"] = acc, loss
         meta["model_bytes"] = files.model.stat().st_size
+    # If even this fails (disk full or read-only), the OSError goes to the caller and the JSON on disk
+    # still says "running", which the model list shows as failed (interrupted), never as finished.
     atomic_write_text(files.meta, json.dumps(meta, indent=2) + "\n")
     emit({"type": "end", "status": status, "meta": meta})
     return RunResult(cfg.name, status, files.model if final is not None else None, files.log, files.meta, meta)

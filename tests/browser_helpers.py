@@ -1,4 +1,5 @@
-"""Shared by tests/test_browser.py and benchmarks/startup_to_answer.py: start the app, drive Chromium.
+"""Shared by the browser tests (tests/test_browser*.py, tests/test_faults.py) and benchmarks/startup_to_answer.py:
+start the app (and kill it), drive Chromium, fill in the Train page.
 
 A real ``streamlit run app.py`` subprocess plus Debian's Chromium through
 Playwright's sync API (``playwright install`` is not needed).
@@ -133,6 +134,15 @@ def stop_process(proc: subprocess.Popen, grace: float = 10.0) -> None:
         pass
 
 
+def kill_server(server: Server, timeout: float = 30.0) -> None:
+    """SIGKILL the server's whole process group at once, like a crash or ``kill -9``: nothing gets to clean up."""
+    try:
+        os.killpg(server.process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    server.process.wait(timeout)
+
+
 def browser_problem() -> str | None:
     """Why the browser tests cannot run here, or None when they can."""
     try:
@@ -228,3 +238,27 @@ def wait_for_pictures(page, timeout_ms: float = 60_000) -> None:
         timeout=timeout_ms,
     )
     page.wait_for_timeout(300)  # let the last paint land
+
+
+# ----------------------------------------------------------------------------- the training page
+
+
+def open_train_page(page, url: str, timeout_ms: float = 240_000) -> None:
+    """Load the Train page and wait until its form (the Start button) is there."""
+    page.goto(url + "Train_a_network", wait_until="domcontentloaded", timeout=timeout_ms)
+    page.get_by_role("button", name="Start training").wait_for(timeout=timeout_ms)
+
+
+def set_number(page, label: str, value: int) -> None:
+    """Type ``value`` into the number box called ``label`` and make sure it stays there."""
+    # A rerun still in flight (e.g. after changing the preset) can reset the box: retry until it sticks.
+    box = page.get_by_role("spinbutton", name=label, exact=True)
+    for _ in range(6):
+        box.fill(str(value))
+        box.press("Enter")
+        page.wait_for_timeout(1000)
+        if box.input_value() == str(value):
+            page.wait_for_timeout(700)
+            if box.input_value() == str(value):
+                return
+    raise AssertionError(f"could not set {label!r} to {value}")

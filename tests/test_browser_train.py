@@ -19,32 +19,17 @@ SHOTS = Path(os.environ.get("DIGITCORE_SCREENSHOTS", "/tmp"))
 TIMEOUT_MS = 240_000
 
 
-def _number(page, label: str, value: int) -> None:
-    # A rerun still in flight (e.g. after changing the preset) can reset the box: retry until it sticks.
-    box = page.get_by_role("spinbutton", name=label, exact=True)
-    for _ in range(6):
-        box.fill(str(value))
-        box.press("Enter")
-        page.wait_for_timeout(1000)
-        if box.input_value() == str(value):
-            page.wait_for_timeout(700)
-            if box.input_value() == str(value):
-                return
-    raise AssertionError(f"could not set {label!r} to {value}")
-
-
 def test_train_live_in_the_browser(browser_ok, tmp_path, small_mnist_npz, default_model_path):
     runs = tmp_path / "models"
     env = {"DIGITCORE_MODELS_DIR": str(runs), "DIGITCORE_MNIST": str(small_mnist_npz)}
     with bh.streamlit_server(env=env, timeout=180) as srv, bh.chromium_page((1400, 1000)) as page:
         try:
-            page.goto(srv.url + "Train_a_network", wait_until="domcontentloaded", timeout=TIMEOUT_MS)
-            page.get_by_role("button", name="Start training").wait_for(timeout=TIMEOUT_MS)
+            bh.open_train_page(page, srv.url, TIMEOUT_MS)
             page.get_by_role("combobox").first.click()
             page.get_by_role("option", name="Kaggle Digit Recognizer CNN").click()
             page.get_by_text("887,530").first.wait_for(timeout=TIMEOUT_MS)
-            _number(page, "Epochs", 4)
-            _number(page, "Training images to use", 1500)
+            bh.set_number(page, "Epochs", 4)
+            bh.set_number(page, "Training images to use", 1500)
             page.get_by_role("tab", name="Callbacks").click()
             page.get_by_text("ModelCheckpoint").first.click()  # switch on "keep the best epoch"
             page.wait_for_timeout(700)

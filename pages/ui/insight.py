@@ -89,15 +89,21 @@ def all_models() -> list[ModelEntry]:
 
 
 def pick_model(key: str, label: str = "Model", *, help: str | None = None) -> ModelEntry | None:
-    """A model picker over the usable models; None (with a message) when there is none."""
-    entries = [e for e in all_models() if not e.problem]
+    """A model picker over the usable models (the others named below it); None (with a message) when there is none."""
+    everything = all_models()
+    note = pres.unusable_models_note(everything)
+    entries = [e for e in everything if not e.problem]
     if not entries:
         st.error("No usable model found: the default model `models/default.keras` is missing and no run has "
                  "finished. Train one on the Train page or with `python -m digitcore train`.")
+        if note:
+            st.caption(f":material/warning: {note}")
         return None
     by_path = {str(e.path): e for e in entries}
     chosen = st.selectbox(label, list(by_path), format_func=lambda p: entry_label(by_path[p]), key=key,
                           help=help or "The shipped default model, or any run you trained.")
+    if note:
+        st.caption(f":material/warning: {note}")
     return by_path[chosen]
 
 
