@@ -229,7 +229,9 @@ def analyse_files(predictor: Predictor, model_key: str, files: list) -> list[pre
         result = memo.get(key)
         if result is None:
             try:
-                result = pres.analyse_upload(predictor, f.name, f.getvalue(), keep_steps=keep_steps)
+                # Kept in the session: only what the page shows, not the full-size photo and steps.
+                result = pres.for_display(pres.analyse_upload(predictor, f.name, f.getvalue(), keep_steps=keep_steps),
+                                          max_side=PREVIEW_SIDE)
             except Exception:  # one odd file must not take the page down
                 log.exception("prediction failed for upload %r", f.name)
                 result = pres.UploadResult(f.name, error="Something went wrong reading this file.")

@@ -9,6 +9,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR_ENV = "DIGITCORE_MODELS_DIR"
 MNIST_ENV = "DIGITCORE_MNIST"
 SEED_DIGITS_ENV = "DIGITCORE_SEED_DIGITS"
+PICTURE_FOLDERS_ENV = "DIGITCORE_PICTURE_FOLDERS"
 
 #: The shipped, pre-trained default model (read-only for the app).
 DEFAULT_MODEL_NAME = "default"
@@ -38,3 +39,22 @@ def seed_digits_dir() -> Path | None:
         return Path(env)
     candidate = REPO_ROOT.parent / "shared" / "datasets" / "seed_digits"
     return candidate if candidate.is_dir() else None
+
+
+def picture_folders() -> list[Path]:
+    """Folders the app may read pictures from for visitors: the seed digits, plus ``$DIGITCORE_PICTURE_FOLDERS``.
+
+    The variable holds folders separated by ``os.pathsep`` (``:`` on Linux). Visitors choose
+    among these only; they can never type a path, so nobody browses the server's disk.
+    """
+    folders: list[Path] = []
+    seed = seed_digits_dir()
+    if seed is not None:
+        folders.append(seed)
+    for part in os.environ.get(PICTURE_FOLDERS_ENV, "").split(os.pathsep):
+        if part.strip():
+            folders.append(Path(part.strip()).expanduser())
+    unique: dict[str, Path] = {}
+    for f in folders:
+        unique.setdefault(str(f.resolve()), f)
+    return list(unique.values())

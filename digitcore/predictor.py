@@ -14,6 +14,7 @@ from .image_io import load_image
 from .inference import ModelLoadError, ModelRunner, load_keras_model
 from .paths import default_model_path
 from .preprocess import Preprocessed, preprocess
+from .priority import interactive
 
 #: Below this confidence the app says it is not sure.
 LOW_CONFIDENCE = 0.6
@@ -83,17 +84,19 @@ class Predictor:
 
         Raises ``ImageError`` for input that is not a usable image.
         """
-        prep = preprocess(load_image(image), keep_steps=keep_steps)
-        if not prep.has_ink:
-            return _no_ink(prep)
-        probs = self.runner.probabilities(prep.digit28[None])[0]
+        with interactive():
+            prep = preprocess(load_image(image), keep_steps=keep_steps)
+            if not prep.has_ink:
+                return _no_ink(prep)
+            probs = self.runner.probabilities(prep.digit28[None])[0]
         return _from_probs(probs, prep)
 
     def predict_batch(self, images: Iterable[Any], *, keep_steps: bool = False) -> list[Prediction]:
         """Predict many raw images with one model call per batch (bad images raise ``ImageError``)."""
-        preps = [preprocess(load_image(img), keep_steps=keep_steps) for img in images]
-        inked = [i for i, p in enumerate(preps) if p.has_ink]
-        probs = self.runner.probabilities(np.stack([preps[i].digit28 for i in inked])) if inked else None
+        with interactive():
+            preps = [preprocess(load_image(img), keep_steps=keep_steps) for img in images]
+            inked = [i for i, p in enumerate(preps) if p.has_ink]
+            probs = self.runner.probabilities(np.stack([preps[i].digit28 for i in inked])) if inked else None
         out = [_no_ink(p) for p in preps]
         for row, i in enumerate(inked):
             out[i] = _from_probs(probs[row], preps[i])
@@ -101,7 +104,8 @@ class Predictor:
 
     def predict_digits(self, x28: np.ndarray | Sequence[np.ndarray]) -> np.ndarray:
         """Probabilities (N,10) for already-preprocessed 28x28 digits (uint8 or float in [0,1])."""
-        return self.runner.probabilities(np.asarray(x28))
+        with interactive():
+            return self.runner.probabilities(np.asarray(x28))
 
 
 def _from_probs(probs: np.ndarray, prep: Preprocessed) -> Prediction:

@@ -7,7 +7,7 @@ pictures can be unit-tested and the pages stay thin.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import io
@@ -371,6 +371,28 @@ def analyse_upload(predictor: _Predicts, name: str, data: bytes, *, keep_steps: 
     except ImageError as exc:
         return UploadResult(name, error=str(exc))
     return UploadResult(name, image, prediction, note=animation_note(data))
+
+
+def for_display(result: UploadResult, max_side: int = 400, step_side: int = 168) -> UploadResult:
+    """A copy small enough to keep per visitor: picture and steps shrunk to what the page shows.
+
+    A phone photo's result holds ~15 MB of arrays (the picture and full-size steps); the
+    page never shows more than ``max_side`` (preview) and ``step_side`` (step tiles). The
+    digit's box is rescaled with the picture, so the preview looks the same.
+    """
+    if result.image is None:
+        return result
+    image, scale = fit_within(result.image, max_side)
+    prediction = result.prediction
+    prep = prediction.preprocessed if prediction is not None else None
+    if prep is not None:
+        bbox = prep.bbox
+        if bbox is not None and scale < 1.0:
+            x, y, w, h = bbox
+            bbox = (int(x * scale), int(y * scale), max(1, round(w * scale)), max(1, round(h * scale)))
+        steps = [replace(step, image=fit_within(step.image, step_side)[0]) for step in prep.steps]
+        prediction = replace(prediction, preprocessed=replace(prep, bbox=bbox, steps=steps))
+    return replace(result, image=image, prediction=prediction)
 
 
 def results_frame(results: Sequence[UploadResult]) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from .data import Mnist, to_model_input
 from .evaluation import evaluate_model, predict_probabilities
 from .model_summary import summarize_model
 from .presets import model_for_config
+from .priority import yield_to_interactive
 from .runs import RunFiles, run_files, run_lock
 from .train_config import TrainConfig
 
@@ -140,6 +141,10 @@ def _make_progress_callback(emit: Callable[[Event], None], stop_event: threading
             self.epoch = epoch
             self.t_epoch = time.time()
             emit({"type": "epoch_begin", "epoch": epoch + 1, "epochs": epochs, "steps": steps})
+
+        def on_train_batch_begin(self, batch, logs=None):
+            # Someone in the app waiting for an answer goes first (a no-op outside a server).
+            yield_to_interactive()
 
         def on_train_batch_end(self, batch, logs=None):
             elapsed = time.time() - self.t_epoch

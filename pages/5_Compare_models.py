@@ -28,7 +28,7 @@ from digitcore.compare import (
 )
 from digitcore.eval_sets import mnist_test_set
 from digitcore.model_store import ModelEntry
-from digitcore.paths import seed_digits_dir
+from digitcore.paths import PICTURE_FOLDERS_ENV, picture_folders, seed_digits_dir
 from pages.ui.insight import all_models, evaluate_cached, get_mnist, load_predictor, model_key, setup_page
 
 INTRO = (
@@ -38,6 +38,8 @@ INTRO = (
 )
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
 THUMB = 120
+#: At most this many pictures of a folder are tested (a big folder would keep the server busy).
+MAX_FOLDER_PICTURES = 300
 BEST_BACKGROUND = "background-color: #dcefe9; font-weight: 600"
 
 
@@ -53,9 +55,9 @@ def _folder_signature(files: list[Path]) -> str:
 
 
 @st.cache_data(show_spinner="Reading the pictures…", max_entries=8)
-def _prepare_folder(folder: str, signature: str) -> list[Prepared]:
-    del signature  # cache key only: a changed folder is read again
-    return prepare_images(((p.name, p) for p in list_image_files(folder)), keep_image=True)
+def _prepare_files(paths: tuple[str, ...], signature: str) -> list[Prepared]:
+    del signature  # cache key only: a changed file is read again
+    return prepare_images(((Path(p).name, Path(p)) for p in paths), keep_image=True)
 
 
 @st.cache_data(show_spinner="Reading the pictures…", max_entries=8)
@@ -96,7 +98,7 @@ def seed_items() -> tuple[list[Prepared], str] | None:
     if not files:
         return None
     sig = _folder_signature(files)
-    return _prepare_folder(str(folder), sig), f"folder:{folder}:{sig}"
+    return _prepare_files(tuple(str(f) for f in files), sig), f"folder:{folder}:{sig}"
 
 
 # ----------------------------------------------------------------------------- leaderboard
@@ -180,10 +182,9 @@ def leaderboard(entries: list[ModelEntry]) -> None:
 
 
 def choose_pictures() -> tuple[list[Prepared], str] | None:
-    """A folder on this computer (the seed digits by default) or uploaded pictures."""
-    seed = seed_digits_dir()
+    """A picture folder the server offers (the seed digits by default) or uploaded pictures."""
     source = st.radio("Pictures", ["folder", "upload"], horizontal=True, key="cmp_source",
-                      format_func={"folder": "A folder on this computer", "upload": "Upload pictures"}.get)
+                      format_func={"folder": "A picture folder on the server", "upload": "Upload pictures"}.get)
     if source == "upload":
         files = st.file_uploader("Pictures of digits (name them like 7-01.jpg to get them marked right or wrong)",
                                  type=UPLOAD_TYPES, accept_multiple_files=True, key="cmp_upload")
@@ -194,13 +195,16 @@ def choose_pictures() -> tuple[list[Prepared], str] | None:
         pairs = tuple((f.name, f.getvalue()) for f in files)
         sig = hashlib.sha256(b"".join(hashlib.sha256(d).digest() + n.encode() for n, d in pairs)).hexdigest()
         return _prepare_uploads(sig, pairs), f"upload:{sig}"
-    folder_text = st.text_input("Folder", value=str(seed) if seed else "", key="cmp_folder",
-                                placeholder="/path/to/pictures",
-                                help="Every image file directly in this folder is used (not sub-folders).")
-    if not folder_text.strip():
-        st.info("Type the path of a folder of digit pictures, or upload pictures instead.", icon=":material/folder:")
+    folders = picture_folders()
+    if not folders:
+        st.info("No picture folders are set up on this server: upload pictures instead. (The teacher can list "
+                f"folders in `{PICTURE_FOLDERS_ENV}`.)", icon=":material/folder:")
         return None
-    folder = Path(folder_text.strip()).expanduser()
+    by_name = {str(f): f for f in folders}
+    chosen = st.selectbox("Folder", list(by_name), key="cmp_folder",
+                          help=f"The seed digits and the folders the teacher listed in `{PICTURE_FOLDERS_ENV}`; "
+                               "every image file directly in the folder is used (not sub-folders).")
+    folder = by_name[chosen]
     if not folder.is_dir():
         st.error(f"`{folder}` is not a folder on this computer.", icon=":material/folder_off:")
         return None
@@ -212,8 +216,12 @@ def choose_pictures() -> tuple[list[Prepared], str] | None:
     if not files:
         st.warning(f"No image files in `{folder}` (sub-folders are not searched).", icon=":material/folder_off:")
         return None
+    if len(files) > MAX_FOLDER_PICTURES:
+        st.caption(f":material/info: The folder has {len(files):,} pictures; the first {MAX_FOLDER_PICTURES} "
+                   "(by name) are used. The command line takes them all: `python -m digitcore predict FOLDER`.")
+        files = files[:MAX_FOLDER_PICTURES]
     sig = _folder_signature(files)
-    return _prepare_folder(str(folder), sig), f"folder:{folder}:{sig}"
+    return _prepare_files(tuple(str(f) for f in files), sig), f"folder:{folder}:{sig}"
 
 
 def _thumb(item: Prepared) -> np.ndarray:

@@ -8,6 +8,7 @@ sample as "MNIST" so that every evaluation takes moments.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -292,8 +293,15 @@ def test_top_errors_validation_split(models):
 # ----------------------------------------------------------------------------- compare
 
 
-def test_compare_page_leaderboard_and_folder_test(models, tmp_path):
+def test_compare_page_leaderboard_and_folder_test(models, tmp_path, monkeypatch):
     add_run(models, "broken", None)  # a damaged model file: listed with its problem, never fatal
+    gone, empty, many = tmp_path / "nowhere", tmp_path / "empty", tmp_path / "many"
+    empty.mkdir()
+    many.mkdir()
+    seven = next(p for p in Path(os.environ["DIGITCORE_SEED_DIGITS"]).iterdir() if p.name.startswith("7"))
+    for i in range(305):
+        (many / f"7-{i:03d}{seven.suffix}").write_bytes(seven.read_bytes())
+    monkeypatch.setenv("DIGITCORE_PICTURE_FOLDERS", os.pathsep.join(map(str, [gone, empty, many])))
     at = run(COMPARE)
     board = at.dataframe[0].value
     assert list(board["model"])[:2] == ["default", "tiny"] and list(board["model"])[-1] == "broken"
@@ -305,7 +313,11 @@ def test_compare_page_leaderboard_and_folder_test(models, tmp_path):
     assert "Best on the MNIST test set: default" in texts(at.success)
 
     # Folder test: the seed folder by default, both models, every picture marked.
-    assert at.text_input(key="cmp_folder").value.endswith("seeds")
+    folder_box = at.selectbox(key="cmp_folder")
+    assert folder_box.value.endswith("seeds")
+    # Visitors choose among the folders the server offers; they cannot type a path.
+    assert folder_box.options == [os.environ["DIGITCORE_SEED_DIGITS"], str(gone), str(empty), str(many)]
+    assert not at.text_input
     acc = at.dataframe[1].value
     assert list(acc["model"]) == ["default", "tiny"] and list(acc["labelled"]) == [4, 4]
     assert acc.loc[0, "right"] == 4
@@ -315,13 +327,24 @@ def test_compare_page_leaderboard_and_folder_test(models, tmp_path):
 
     at.multiselect(key="cmp_models").set_value(["tiny"]).run()
     assert list(at.dataframe[1].value["model"]) == ["tiny"]
-    at.text_input(key="cmp_folder").set_value(str(tmp_path / "nowhere")).run()
+    at.selectbox(key="cmp_folder").set_value(str(gone)).run()
     no_exception(at)
     assert "is not a folder" in texts(at.error)
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    at.text_input(key="cmp_folder").set_value(str(empty)).run()
+    at.selectbox(key="cmp_folder").set_value(str(empty)).run()
     assert "No image files" in texts(at.warning)
+    at.selectbox(key="cmp_folder").set_value(str(many)).run()
+    no_exception(at)
+    assert "the first 300" in texts(at.caption)
+    assert list(at.dataframe[1].value["labelled"]) == [300]
+
+
+def test_compare_page_without_picture_folders_offers_uploads(models, monkeypatch):
+    monkeypatch.setenv("DIGITCORE_SEED_DIGITS", "")
+    monkeypatch.delenv("DIGITCORE_PICTURE_FOLDERS", raising=False)
+    monkeypatch.setattr("digitcore.paths.REPO_ROOT", Path("/nonexistent-repo"))
+    at = run(COMPARE)
+    no_exception(at)
+    assert "No picture folders" in texts(at.info)
 
 
 def test_compare_page_uploaded_pictures(models, seed_digits_dir):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -281,3 +282,28 @@ def test_thumbnails_and_captions():
     assert pres.upload_caption(good) == "a-very-long-file-name…: 7 (90%)"
     assert pres.upload_caption(bad) == "x.png: unreadable"
     assert pres.upload_caption(pres.UploadResult("b.png", np.zeros((2, 2), np.uint8), prediction(None, 0))) == "b.png: no digit"
+
+
+def test_results_kept_per_visitor_are_display_sized():
+    """A phone photo's result is shrunk to what the page shows (per-session state stays small)."""
+    from digitcore.predictor import Predictor
+
+    photo = np.full((3000, 4000, 3), 205, np.uint8)
+    cv2.line(photo, (1700, 900), (2300, 900), (30, 30, 30), 90)
+    cv2.line(photo, (2300, 900), (1900, 2100), (30, 30, 30), 90)
+    ok, jpeg = cv2.imencode(".jpg", photo)
+    full = pres.analyse_upload(Predictor.load(), "seven.jpg", jpeg.tobytes())
+    small = pres.for_display(full, max_side=400)
+
+    def nbytes(r):
+        return r.image.nbytes + sum(s.image.nbytes for s in r.prediction.preprocessed.steps)
+
+    assert small.prediction.digit == full.prediction.digit == 7
+    assert max(small.image.shape[:2]) == 400 and all(max(s.image.shape[:2]) <= 168
+                                                     for s in small.prediction.preprocessed.steps)
+    assert nbytes(small) < 1_000_000 < 5 * 1_000_000 < nbytes(full)
+    # The box is where it was, relative to the picture.
+    (fx, fy, fw, fh), (sx, sy, sw, sh) = full.prediction.preprocessed.bbox, small.prediction.preprocessed.bbox
+    scale = 400 / max(full.image.shape[:2])
+    assert abs(sx - fx * scale) <= 1 and abs(sw - fw * scale) <= 2 and abs(sy - fy * scale) <= 1
+    assert pres.for_display(pres.UploadResult("bad.png", error="not an image")).error == "not an image"
