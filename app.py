@@ -16,6 +16,7 @@ from digitcore import presentation as pres
 from digitcore.image_io import MAX_BYTES, MAX_PIXELS
 from digitcore.model_store import ModelEntry, list_models
 from digitcore.predictor import LOW_CONFIDENCE, ModelLoadError, Prediction, Predictor
+from digitcore.priority import interactive
 from pages.ui.models import load_predictor, model_key
 
 log = logging.getLogger(__name__)
@@ -291,7 +292,8 @@ def render_many_uploads(results: list[pres.UploadResult]) -> None:
 def upload_tab(predictor: Predictor | None, model_key: str) -> None:
     """File uploader; one file gets the full answer panel, several get a table."""
     files = st.file_uploader(
-        "Pictures of handwritten digits", type=UPLOAD_TYPES, accept_multiple_files=True, key="uploads"
+        f"Pictures of handwritten digits (up to {MAX_BYTES // 2**20} MB each)", type=UPLOAD_TYPES,
+        accept_multiple_files=True, key="uploads"
     )
     if not files:
         st.info(UPLOAD_HINT, icon=":material/upload:")
@@ -318,6 +320,13 @@ def main() -> None:
         "Draw a digit and a small neural network, trained on 60,000 handwritten digits (MNIST), "
         "guesses which one it is and shows how sure it is."
     )
+    # A training running on this server pauses between batches while this page is being answered.
+    with interactive():
+        answer_page()
+
+
+def answer_page() -> None:
+    """Model picker, the drawing and upload tabs, and their answers."""
     entry = choose_model()
     draw, upload = st.tabs([":material/draw: Draw", ":material/upload: Upload"])
     with draw:

@@ -17,7 +17,8 @@ before each drawing:
 It counts errors (timeouts, an exception on a page, a traceback in the server
 log) and polls the server process's resident memory and CPU time.
 ``--with-training`` first has one more visitor start a training on the Train
-page with its default settings (stopped again at the end).
+page with its default settings and close the tab (the training goes on in the
+server, and a newcomer to the Train page must still see it running at the end).
 
     python benchmarks/classroom_load.py                          # 5 students, the CI-sized run
     python benchmarks/classroom_load.py --sessions 30            # the README figure
@@ -51,6 +52,8 @@ import browser_helpers as bh  # noqa: E402  (shared with the browser tests)
 
 #: Single-stroke digits, so one pointer-up is one answer to wait for.
 DIGITS = ("7", "1", "0")
+#: When the students started arriving (perf_counter), for the timeline of slow answers.
+CLASS_START = [0.0]
 #: streamlit-drawable-canvas sends a drawing 200 ms after the last change (its debounce).
 CANVAS_SEND_DELAY_S = 0.2
 
@@ -78,6 +81,7 @@ class SessionResult:
     index: int
     latencies_ms: list[float] = field(default_factory=list)
     answers: list[tuple[str, str]] = field(default_factory=list)  # (drawn, shown)
+    when_s: list[float] = field(default_factory=list)  # when each answer came, seconds into the class
     errors: list[str] = field(default_factory=list)
 
 
@@ -204,6 +208,7 @@ async def browser_student(index: int, browser, url: str, digits: int, timeout_ms
             shown = await handle.json_value()
             res.latencies_ms.append(float(shown["ms"]))
             res.answers.append((digit, shown["text"]))
+            res.when_s.append(time.perf_counter() - CLASS_START[0])
         if await page.locator("[data-testid=stException]").count():
             res.errors.append(f"browser session {index}: an exception box is on the page")
     except Exception as exc:  # a timeout or a crashed page is an error to report, not to hide
@@ -263,6 +268,7 @@ async def socket_student(index: int, url: str, recording: Recording, timeout_s: 
                     shown = await asyncio.wait_for(until(ws, True), timeout_s)
                     res.latencies_ms.append((time.perf_counter() - pen_up) * 1000)
                     res.answers.append((recording.digits[step], shown))
+                    res.when_s.append(time.perf_counter() - CLASS_START[0])
                 # Wait for the run to end, so the next message is not a mid-run interruption.
                 await asyncio.wait_for(until(ws, False), timeout_s)
     except Exception as exc:
@@ -270,15 +276,36 @@ async def socket_student(index: int, url: str, recording: Recording, timeout_s: 
     return res
 
 
-async def start_training(browser, url: str, timeout_ms: float):
-    """Another visitor starts a training with the page's defaults; returns its page (to stop it later)."""
+async def start_training(browser, url: str, timeout_ms: float) -> None:
+    """Another visitor starts a training with the page's defaults, then closes the tab.
+
+    The training goes on in the server (it belongs to the server, not to the tab); closing
+    the tab keeps its live charts from loading this machine's CPU, as they would not in a
+    classroom, where that page runs on the trainer's own computer.
+    """
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = await context.new_page()
-    await page.goto(url + "Train_a_network", wait_until="domcontentloaded", timeout=timeout_ms)
-    await page.get_by_role("button", name="Start training").click(timeout=timeout_ms)
-    # Wait until batches are really running, not just the job created.
-    await page.wait_for_function("() => /batch [1-9][0-9]* of/i.test(document.body.innerText)", timeout=timeout_ms)
-    return page
+    try:
+        page = await context.new_page()
+        await page.goto(url + "Train_a_network", wait_until="domcontentloaded", timeout=timeout_ms)
+        await page.get_by_role("button", name="Start training").click(timeout=timeout_ms)
+        # Wait until batches are really running, not just the job created.
+        await page.wait_for_function("() => /batch [1-9][0-9]* of/i.test(document.body.innerText)",
+                                     timeout=timeout_ms)
+    finally:
+        await context.close()
+
+
+async def training_is_running(browser, url: str, timeout_ms: float) -> bool:
+    """What a newcomer to the Train page sees: is a training running on this server?"""
+    context = await browser.new_context()
+    try:
+        page = await context.new_page()
+        await page.goto(url + "Train_a_network", wait_until="domcontentloaded", timeout=timeout_ms)
+        await page.wait_for_function(
+            "() => /A training is running|Start training/.test(document.body.innerText)", timeout=timeout_ms)
+        return await page.get_by_text("A training is running").count() > 0
+    finally:
+        await context.close()
 
 
 async def classroom(url: str, sessions: int, browsers: int, digits: int, timeout_s: float, seed: int,
@@ -301,13 +328,13 @@ async def classroom(url: str, sessions: int, browsers: int, digits: int, timeout
             extra["teacher_first_pass_s"] = round(time.perf_counter() - t0, 1)
             if teacher.errors:
                 raise RuntimeError(f"the app did not work for the teacher: {teacher.errors}")
-            trainer = None
             if with_training:
                 t0 = time.perf_counter()
-                trainer = await start_training(browser, url, timeout_ms)
+                await start_training(browser, url, timeout_ms)
                 extra["training_started_after_s"] = round(time.perf_counter() - t0, 1)
             rng = random.Random(seed)
             seeds = [rng.random() for _ in range(sessions)]
+            CLASS_START[0] = time.perf_counter()
             jobs = [
                 browser_student(i, browser, url, digits, timeout_ms, random.Random(seeds[i]), start_spread_s, think_s)
                 if i < browsers else
@@ -315,13 +342,9 @@ async def classroom(url: str, sessions: int, browsers: int, digits: int, timeout
                 for i in range(sessions)
             ]
             results = await asyncio.gather(*jobs)
-            if trainer is not None:
-                still = await trainer.get_by_role("button", name="Stop training").count()
-                extra["training_still_running_at_end"] = bool(still)
-                if still:
-                    await trainer.get_by_role("button", name="Stop training").click(timeout=timeout_ms)
-                    await trainer.wait_for_function("() => /stopped|finished/i.test(document.body.innerText)",
-                                                    timeout=timeout_ms)
+            if with_training:
+                # The server (and the training with it) is stopped afterwards; its folder is temporary.
+                extra["training_still_running_at_end"] = await training_is_running(browser, url, timeout_ms)
         finally:
             await browser.close()
     return list(results), extra
@@ -390,6 +413,9 @@ def run(sessions: int = 5, browsers: int = 2, digits: int = 3, timeout_s: float 
         "stroke_to_answer_ms": latency_summary(in_browser + on_socket),
         "stroke_to_answer_ms_browser": latency_summary(in_browser),
         "stroke_to_answer_ms_websocket": latency_summary(on_socket),
+        "slowest": [{"ms": round(ms, 1), "session": r.index, "digit_no": k + 1, "at_s": round(r.when_s[k], 1)}
+                    for ms, r, k in sorted(((ms, r, k) for r in results for k, ms in enumerate(r.latencies_ms)),
+                                           key=lambda t: -t[0])[:5]],
         "server_rss_mb": {"at_start": round(idle_mb, 1), "peak": round(mem.peak_mb, 1)},
         "server_cpu_s": round(server_cpu, 1),
         "wall_s": round(wall, 1),

@@ -22,7 +22,8 @@ from typing import Any
 
 from .atomic import write_error_message, write_problem
 from .paths import models_dir
-from .runs import RunBusyError, run_files, run_is_live
+from .priority import lower_training_priority
+from .runs import RunBusyError, is_shipped, run_files, run_is_live
 from .train_config import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -197,6 +198,8 @@ class TrainingManager:
                                         "wait for it to finish or stop it.")
             if run_is_live(files):
                 raise RunBusyError(f"The run '{cfg.name}' is being trained right now (by another process).")
+            if files.existing() and is_shipped(files):
+                raise FileExistsError(f"'{cfg.name}' ships with the app and stays read-only; choose another name.")
             if files.existing() and not overwrite:
                 raise FileExistsError(f"A run named '{cfg.name}' already exists; choose another name or tick "
                                       "'replace it'.")
@@ -234,6 +237,14 @@ class TrainingManager:
             st = self._job.state
             return replace(st, config=dict(st.config), batch_logs=dict(st.batch_logs), history=list(st.history),
                            messages=list(st.messages))
+
+    def forget_finished(self) -> bool:
+        """Stop showing the last job that ended (no-op while one runs); True when there was one."""
+        with self._lock:
+            if self._job is None or self._job.state.active:
+                return False
+            self._job = None
+            return True
 
     def is_busy(self) -> bool:
         """True while a training is running."""
@@ -285,6 +296,8 @@ class TrainingManager:
             with self._lock:
                 if job.state.status == "starting":
                     job.state.phase = "Building the model…"
+            # Visitors of the app come first: this thread and TensorFlow's compute threads run "nice".
+            lower_training_priority()
             train(cfg, data, out, on_event=on_event, stop_event=job.stop, overwrite=overwrite)
         except Exception as exc:  # shown to every viewer; the traceback goes to the server log
             log.exception("training job %s failed", cfg.name)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .paths import DEFAULT_MODEL_NAME, default_model_path, models_dir
-from .runs import effective_status
+from .runs import effective_status, recover_interrupted_retrainings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,9 @@ def list_models(folder: str | Path | None = None) -> list[ModelEntry]:
     killed) is shown as failed with ``meta["interrupted"] = True``.
     """
     folder = Path(folder) if folder else models_dir()
+    if folder.is_dir():
+        for name in recover_interrupted_retrainings(folder):
+            log.warning("the retraining of %s was interrupted; its previous run was put back", name)
     entries: list[ModelEntry] = []
     default = default_model_path()
     if default.is_file():

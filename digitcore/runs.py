@@ -9,6 +9,7 @@ shown as failed, not finished. No TensorFlow here: the model picker imports this
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import time
@@ -112,6 +113,79 @@ def run_files(folder: str | Path, name: str) -> RunFiles:
     folder = Path(folder)
     return RunFiles(name, folder / f"{name}.keras", folder / f"{name}.csv", folder / f"{name}.json",
                     folder / f".{name}.lock")
+
+
+def is_shipped(files: RunFiles) -> bool:
+    """True for a model that ships with the app (its JSON says ``"shipped": true``): never retrained."""
+    try:
+        return bool(json.loads(files.meta.read_text(encoding="utf-8")).get("shipped"))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def check_can_write(files: RunFiles, overwrite: bool) -> None:
+    """Before training starts: :class:`FileExistsError` when the run exists (and ``overwrite`` is off) or ships."""
+    if not files.existing():
+        return
+    if is_shipped(files):
+        raise FileExistsError(f"'{files.name}' ships with the app and stays read-only; choose another name.")
+    if not overwrite:
+        raise FileExistsError(f"A run named '{files.name}' already exists; choose another name or allow "
+                              "overwriting.")
+
+
+# ----------------------------------------------------------------------------- replacing a run
+
+
+def _backup(files: RunFiles) -> tuple[tuple[Path, Path], ...]:
+    folder = files.model.parent
+    return tuple((p, folder / f".{files.name}.replaced{p.suffix}") for p in (files.model, files.log, files.meta))
+
+
+def set_aside(files: RunFiles) -> bool:
+    """Move an existing run to hidden backup files before it is retrained; False when there was none.
+
+    Retraining a name replaces the old run only once the new one has saved its model
+    (:func:`drop_set_aside`); a failed or killed retraining gives the old run back.
+    """
+    moved = False
+    for path, backup in _backup(files):
+        if path.exists():
+            os.replace(path, backup)
+            moved = True
+    return moved
+
+
+def drop_set_aside(files: RunFiles) -> None:
+    """The new run is saved: delete the old one's backup."""
+    for _, backup in _backup(files):
+        backup.unlink(missing_ok=True)
+
+
+def restore_set_aside(files: RunFiles) -> bool:
+    """Put the old run back in place of a retraining that did not finish; False when there is no backup."""
+    pairs = [(p, b) for p, b in _backup(files) if b.exists()]
+    if not pairs:
+        return False
+    for path, _ in _backup(files):
+        path.unlink(missing_ok=True)
+    for path, backup in pairs:
+        os.replace(backup, path)
+    return True
+
+
+def recover_interrupted_retrainings(folder: str | Path) -> list[str]:
+    """Give back the old runs whose retraining was killed (no live trainer); returns their names."""
+    folder = Path(folder)
+    recovered = []
+    for name in sorted({b.name[1:].rsplit(".replaced", 1)[0] for b in folder.glob(".*.replaced.*")}):
+        try:
+            files = run_files(folder, name)
+            if not run_is_live(files) and restore_set_aside(files):
+                recovered.append(name)
+        except (RunNameError, OSError):
+            continue
+    return recovered
 
 
 def _taken(folder: Path, name: str) -> bool:

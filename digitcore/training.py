@@ -23,7 +23,7 @@ from .evaluation import evaluate_model, predict_probabilities
 from .model_summary import summarize_model
 from .presets import model_for_config
 from .priority import yield_to_interactive
-from .runs import RunFiles, run_files, run_lock
+from .runs import RunFiles, check_can_write, drop_set_aside, restore_set_aside, run_files, run_lock, set_aside
 from .train_config import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -255,14 +255,23 @@ def train(
     out_dir.mkdir(parents=True, exist_ok=True)
     files = run_files(out_dir, cfg.name)
     with run_lock(files):
-        existing = files.existing()
-        if existing and not overwrite:
-            raise FileExistsError(f"A run named '{cfg.name}' already exists; choose another name or allow "
-                                  "overwriting.")
-        for old in (files.model, files.log):  # the old run is replaced, not mixed with the new one
-            if old.exists():
-                old.unlink()
-        return _train_locked(cfg, data, files, _safe_emitter(on_event), stop_event)
+        check_can_write(files, overwrite)
+        # The old run is kept aside until the new one has saved its model: a failed or killed
+        # retraining gives it back instead of leaving the name with nothing usable.
+        replacing = set_aside(files)
+        try:
+            result = _train_locked(cfg, data, files, _safe_emitter(on_event), stop_event)
+        except BaseException:
+            if replacing:
+                restore_set_aside(files)
+            raise
+        if replacing:
+            if result.status == "failed":
+                restore_set_aside(files)
+                log.warning("retraining %s failed; the previous run was put back", cfg.name)
+            else:
+                drop_set_aside(files)
+        return result
 
 
 def _train_locked(cfg: TrainConfig, data: Mnist, files: RunFiles, emit: Callable[[Event], None],

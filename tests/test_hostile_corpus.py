@@ -647,7 +647,8 @@ def test_app_train_run_name(train_page, models_dir, case: Case):
         # The field holds at most 64 characters (a browser cuts a paste there too): what is left is a
         # valid name, and the 300 characters never reach the code.
         kept = _name_box(train_page).value
-        assert len(kept) == MAX_NAME_LENGTH and check_run_name(kept) == kept and not train_page.error
+        assert len(kept) == MAX_NAME_LENGTH and check_run_name(kept) == kept
+        assert not train_page.error, [e.value for e in train_page.error]
         return
     assert any(message_ok(case, e.value) for e in train_page.error), [e.value for e in train_page.error]
     assert train_page.button(key="train_start").disabled, "cannot start with this name"

@@ -260,3 +260,13 @@ def test_data_problem_is_reported_as_a_failed_job(manager, runs, tmp_path):
     state = manager.wait(WAIT_S)
     assert state.status == "failed" and "not found" in state.error
     assert not np.any([p.suffix == ".keras" for p in runs.glob("*")]) if runs.exists() else True
+
+
+def test_forget_finished_only_forgets_a_job_that_ended(manager, runs, small):
+    assert manager.forget_finished() is False and manager.snapshot() is None
+    manager.start(get_preset("tf-tutorial-cnn").config(name="gone", epochs=1, subset=200), data=small,
+                  out_dir=runs)
+    assert manager.forget_finished() is False, "a running job is never forgotten"
+    assert manager.wait(120).status == "finished"
+    assert manager.forget_finished() is True and manager.snapshot() is None
+    assert (runs / "gone.keras").exists(), "only the message is forgotten, not the run"

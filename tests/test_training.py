@@ -76,6 +76,68 @@ def test_existing_run_is_never_overwritten_without_asking(small, tmp_path):
     assert (tmp_path / "taken.keras").read_bytes() == b"precious"
 
 
+def _snapshot(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_failed_retraining_gives_the_old_run_back(small, tmp_path, monkeypatch):
+    import errno
+
+    from digitcore import training
+
+    cfg = get_preset("tf-tutorial-cnn").config(name="mine", epochs=1, subset=300, validation=0.2)
+    assert train(cfg, small, tmp_path).status == "finished"
+    before = _snapshot(tmp_path)
+
+    def disk_full(model, path):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(training, "_save_inference_model", disk_full)
+    result = train(cfg, small, tmp_path, overwrite=True)
+    assert result.status == "failed" and "disk is full" in result.meta["error"]
+    assert _snapshot(tmp_path) == before, "the old run is back, byte for byte, and nothing else is left"
+
+    monkeypatch.undo()
+    again = train(cfg.__class__(**{**cfg.__dict__, "epochs": 2}), small, tmp_path, overwrite=True)
+    assert again.status == "finished"
+    assert json.loads((tmp_path / "mine.json").read_text())["config"]["epochs"] == 2
+    assert not list(tmp_path.glob(".*")), "the old run's backup is gone once the new one is saved"
+
+
+def test_killed_retraining_gives_the_old_run_back_when_listed(small, tmp_path):
+    from digitcore.model_store import list_models
+    from digitcore.runs import run_files, set_aside
+
+    cfg = get_preset("tf-tutorial-cnn").config(name="mine", epochs=1, subset=300, validation=0.2)
+    train(cfg, small, tmp_path)
+    before = _snapshot(tmp_path)
+    # What a server killed right after it began retraining leaves: the old run aside, a "running" JSON.
+    files = run_files(tmp_path, "mine")
+    assert set_aside(files)
+    files.meta.write_text(json.dumps({"name": "mine", "status": "running"}))
+    (tmp_path / ".mine.csv.partial").write_text("epoch,loss\n")
+    entries = {e.name: e for e in list_models(tmp_path)}
+    assert not entries["mine"].problem and entries["mine"].meta["status"] == "finished"
+    after = _snapshot(tmp_path)
+    assert {k: v for k, v in after.items() if not k.startswith(".")} == before
+
+
+def test_a_model_that_ships_with_the_app_is_never_retrained(small, tmp_path, default_model_path):
+    import shutil
+
+    from digitcore.jobs import TrainingManager
+
+    for suffix in (".keras", ".csv", ".json"):
+        shutil.copy(default_model_path.parent / f"u123-cnn-v2{suffix}", tmp_path / f"u123-cnn-v2{suffix}")
+    before = _snapshot(tmp_path)
+    cfg = get_preset("u123-cnn-v2").config(name="u123-cnn-v2", epochs=1, subset=300)
+    with pytest.raises(FileExistsError, match="ships with the app"):
+        train(cfg, small, tmp_path, overwrite=True)
+    with pytest.raises(FileExistsError, match="ships with the app"):
+        TrainingManager().start(cfg, data=small, out_dir=tmp_path, overwrite=True)
+    assert _snapshot(tmp_path) == before
+
+
 @pytest.mark.parametrize(
     "change, message",
     [

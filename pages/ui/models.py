@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import sys
 
 import streamlit as st
@@ -17,6 +18,10 @@ def load_predictor(path: str, mtime_ns: int) -> Predictor:
     del mtime_ns  # only part of the cache key: a retrained file gets loaded afresh
     predictor = Predictor.load(path)
     keep_keras_state_between_runs()
+    # TensorFlow and Keras leave a million long-lived objects; Python's full collections would
+    # walk them all (a pause of a second for every visitor). Freezing moves them out of its way.
+    gc.collect()
+    gc.freeze()
     return predictor
 
 
