@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +77,34 @@ def load_mnist_npz(path: str | Path) -> Mnist:
         source=str(path),
         sha256=file_sha256(path),
     )
+
+
+_SHARED: dict[tuple[str, int, int], Mnist] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def load_mnist_shared(path: str | Path) -> Mnist:
+    """:func:`load_mnist_npz`, once per process and file version: every caller gets the same arrays.
+
+    The app's pages and its training jobs all read MNIST; one copy serves them all. The
+    arrays are made read-only, so no caller can change what the others see.
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+        key = (str(p.resolve()), st.st_mtime_ns, st.st_size)
+    except OSError:
+        return load_mnist_npz(p)  # raises the usual clear DataError
+    with _SHARED_LOCK:
+        data = _SHARED.get(key)
+        if data is None:
+            data = load_mnist_npz(p)
+            for a in (data.x_train, data.y_train, data.x_test, data.y_test):
+                a.flags.writeable = False
+            for old in [k for k in _SHARED if k[0] == key[0]]:
+                del _SHARED[old]  # a replaced file: drop its old version
+            _SHARED[key] = data
+        return data
 
 
 def load_mnist(path: str | Path | None = None) -> Mnist:

@@ -164,7 +164,6 @@ class TrainingManager:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._job: _Job | None = None
-        self._data_cache: tuple[tuple[str, int], Any] | None = None
         _MANAGERS.add(self)
 
     # ------------------------------------------------------------------ start / stop
@@ -262,24 +261,12 @@ class TrainingManager:
     # ------------------------------------------------------------------ the thread
 
     def _load_data(self, data_path: str | Path | None):
-        from .data import load_mnist
+        from .data import load_mnist, load_mnist_shared
         from .paths import mnist_path_from_env
 
         path = data_path or mnist_path_from_env()
-        key = None
-        if path is not None:
-            try:
-                st = Path(path).stat()
-                key = (str(Path(path).resolve()), st.st_mtime_ns)
-            except OSError:
-                key = None
-        cached = self._data_cache
-        if key is not None and cached is not None and cached[0] == key:
-            return cached[1]
-        data = load_mnist(path)
-        if key is not None:
-            self._data_cache = (key, data)  # 60,000 images load in about a second; no need to redo it
-        return data
+        # The same copy the app's pages use (one per process); without a path, Keras' download.
+        return load_mnist_shared(path) if path is not None else load_mnist(None)
 
     def _run(self, job: _Job, cfg: TrainConfig, data, data_path, out: Path, overwrite: bool, listener) -> None:
         from .training import train

@@ -74,3 +74,23 @@ def test_model_listing_puts_default_first_and_flags_broken_runs(tmp_path, monkey
     assert entries["badmeta"].problem and not entries["good"].problem
     assert "99.00%" in entries["good"].label
     assert not any(name.startswith(".") for name in entries)
+
+
+def test_shared_mnist_is_loaded_once_per_file_version_and_read_only(small_mnist_npz, tmp_path):
+    import shutil
+
+    import numpy as np
+    import pytest
+
+    from digitcore.data import load_mnist_shared
+
+    path = tmp_path / "mnist.npz"
+    shutil.copy(small_mnist_npz, path)
+    first = load_mnist_shared(path)
+    assert load_mnist_shared(str(path)) is first, "every page and training job gets the same copy"
+    with pytest.raises(ValueError):
+        first.x_train[0, 0, 0] = 1  # nobody can change what the others see
+    data = dict(np.load(path))
+    np.savez_compressed(path, **{**data, "y_test": data["y_test"][::-1]})
+    second = load_mnist_shared(path)
+    assert second is not first and second.sha256 != first.sha256, "a replaced file is read again"

@@ -16,7 +16,7 @@ import streamlit as st
 
 from digitcore import presentation as pres
 from digitcore.charts import CELL_SELECTION, confusion_frame, confusion_heatmap_spec
-from digitcore.data import DataError, Mnist, load_mnist, load_mnist_npz
+from digitcore.data import DataError, Mnist, load_mnist, load_mnist_shared
 from digitcore.eval_sets import EvalSet, find_mnist, mnist_test_set, run_validation_set
 from digitcore.evaluation import EvalResult, ErrorCase, evaluate_model
 from digitcore.inference import ModelLoadError
@@ -113,7 +113,7 @@ def pick_model(key: str, label: str = "Model", *, help: str | None = None) -> Mo
 @st.cache_resource(show_spinner="Loading MNIST…", max_entries=2)
 def _load_mnist(path: str, mtime_ns: int, size: int) -> Mnist:
     del mtime_ns, size  # cache key only
-    return load_mnist_npz(path)
+    return load_mnist_shared(path)  # the very arrays a training on this server uses too
 
 
 @st.cache_resource(show_spinner="Downloading MNIST (11 MB)…", max_entries=1)
