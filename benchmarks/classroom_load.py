@@ -190,8 +190,7 @@ async def browser_student(index: int, browser, url: str, digits: int, timeout_ms
         await page.evaluate(PEN_UP_JS)
         for k in range(digits):
             digit = digit_for(index, k)
-            if index >= 0:
-                await asyncio.sleep(rng.uniform(*think_s))  # looking at the answer, thinking, drawing
+            await asyncio.sleep(rng.uniform(*think_s))  # looking at the answer, thinking, drawing
             if k:
                 if recording:
                     recording.step = f"clear{k}"

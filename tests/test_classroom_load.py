@@ -12,7 +12,6 @@ import threading
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from digitcore import priority
 from digitcore.data import load_mnist_npz
@@ -113,3 +112,19 @@ def test_a_classroom_of_five_with_a_training_running(browser_ok, mnist_path):
     assert result["correct"] == 10, "every drawn digit is recognised"
     assert result["training_still_running_at_end"], "the answers were measured while the training ran"
     assert 0 < result["server_rss_mb"]["peak"] < 1536, "the server stays under 1.5 GB"
+
+
+def test_a_training_thread_runs_at_a_lower_cpu_priority():
+    import os
+
+    seen: list[int] = []
+
+    def trainer() -> None:
+        assert priority.lower_training_priority() >= 1
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    thread = threading.Thread(target=trainer)
+    thread.start()
+    thread.join()
+    assert seen == [priority.BACKGROUND_NICE]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == 0, "the calling thread only"
