@@ -12,11 +12,11 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from digitcore import presentation as pres
-from digitcore.image_io import MAX_BYTES, MAX_PIXELS
-from digitcore.model_store import ModelEntry, list_models
-from digitcore.predictor import LOW_CONFIDENCE, ModelLoadError, Prediction, Predictor
-from digitcore.priority import interactive
+from digitcore.insight import presentation as pres
+from digitcore.imaging.image_io import MAX_BYTES, MAX_PIXELS
+from digitcore.storage.model_store import ModelEntry, list_models
+from digitcore.model.predictor import LOW_CONFIDENCE, ModelLoadError, Prediction, Predictor
+from digitcore.model.priority import interactive
 from pages.ui.models import load_predictor, model_key
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@
 
 Measures, with the given model (default: the shipped one):
 
-1. model load in a fresh process: the TensorFlow/Keras import, ``import digitcore.predictor``,
+1. model load in a fresh process: the TensorFlow/Keras import, ``import digitcore.model.predictor``,
    ``Predictor.load()`` (read + trace the graph) and the first prediction, separately;
 2. one canvas drawing (280x280 RGBA, white strokes on black, as the Draw page sends it)
    -> probabilities: p50/p95 over ``--runs`` runs after warm-up, split into array check,
@@ -47,7 +47,7 @@ import json, sys, time
 t0 = time.perf_counter()
 import tensorflow, keras
 t1 = time.perf_counter()
-from digitcore.predictor import Predictor
+from digitcore.model.predictor import Predictor
 t2 = time.perf_counter()
 p = Predictor.load(sys.argv[1] or None)
 t3 = time.perf_counter()
@@ -101,7 +101,7 @@ def phone_photo_jpeg(seed: int = 0) -> bytes:
 
 def mnist_like_digits(n: int) -> np.ndarray:
     """(n,28,28) uint8 test digits: MNIST test images if the file is at hand, else random strokes."""
-    from digitcore.paths import REPO_ROOT
+    from digitcore.storage.paths import REPO_ROOT
 
     env = os.environ.get("DIGITCORE_MNIST")
     path = Path(env) if env else REPO_ROOT.parent / "shared" / "datasets" / "mnist.npz"
@@ -148,12 +148,12 @@ def measure_load(model: str | None) -> dict[str, float]:
 
 
 def run_benchmarks(model: str | None, runs: int, photo_runs: int) -> dict:
-    from digitcore.quiet import import_tensorflow_quietly
+    from digitcore.model.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
-    from digitcore.image_io import load_image
-    from digitcore.predictor import Predictor
-    from digitcore.preprocess import preprocess
+    from digitcore.imaging.image_io import load_image
+    from digitcore.model.predictor import Predictor
+    from digitcore.imaging.preprocess import preprocess
 
     results: dict = {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
@@ -219,7 +219,7 @@ def print_table(r: dict) -> None:
     ld = r["load"]
     print("\nModel load (fresh process)")
     print(f"  import tensorflow + keras               {ld['import_tf_s']:7.2f} s")
-    print(f"  import digitcore.predictor (+ OpenCV)   {ld['import_digitcore_s']:7.2f} s")
+    print(f"  import digitcore.model.predictor (+ OpenCV)   {ld['import_digitcore_s']:7.2f} s")
     print(f"  Predictor.load() (read + trace)         {ld['load_s']:7.2f} s")
     print(f"  first prediction                        {ld['first_predict_s']:7.3f} s")
     print(f"  whole process                           {ld['process_wall_s']:7.2f} s")
@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=300, help="timed runs per canvas stage (default 300)")
     ap.add_argument("--photo-runs", type=int, default=30, help="timed runs per photo stage (default 30)")
     args = ap.parse_args(argv)
-    from digitcore.inference import ModelLoadError
+    from digitcore.model.inference import ModelLoadError
 
     try:
         results = run_benchmarks(args.model, max(1, args.runs), max(1, args.photo_runs))

@@ -35,16 +35,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from digitcore import synthetic  # noqa: E402
-from digitcore.atomic import atomic_write_bytes  # noqa: E402
+from digitcore.storage.atomic import atomic_write_bytes  # noqa: E402
+from digitcore.synthetic.mnist_source import load_mnist_test  # noqa: E402
+from digitcore.synthetic.sets import KINDS, SET_VERSION, Sample, iter_samples  # noqa: E402
+from digitcore.synthetic.viewing import display_rgb, montage  # noqa: E402
 
 MAX_FAILURE_TILES = 120
 TILE = 96
 
 
-def _failure_tile(sample: synthetic.Sample, digit28: np.ndarray | None) -> np.ndarray:
+def _failure_tile(sample: Sample, digit28: np.ndarray | None) -> np.ndarray:
     """The sample cropped around its digit, beside the 28x28 the model saw (RGB)."""
-    img = synthetic.display_rgb(sample.image)
+    img = display_rgb(sample.image)
     x0, y0, x1, y1 = sample.bbox
     pad = int(0.35 * max(x1 - x0, y1 - y0)) + 4
     h, w = img.shape[:2]
@@ -78,7 +80,7 @@ def evaluate_kind(predictor: Any, kind: str, n: int, seed: int, mnist: Any, out:
     tiles, captions = [], []
     render_s = predict_s = 0.0
     fail_dir = out / f"{kind}_failures" if out else None
-    it = synthetic.iter_samples(kind, n, seed, mnist)
+    it = iter_samples(kind, n, seed, mnist)
     for i in range(n):
         t = time.perf_counter()
         sample = next(it)
@@ -113,7 +115,7 @@ def evaluate_kind(predictor: Any, kind: str, n: int, seed: int, mnist: Any, out:
         out.mkdir(parents=True, exist_ok=True)
         path = out / f"{kind}_failures.png"
         if tiles:
-            grid = synthetic.montage(tiles, captions, tile=2 * TILE + 2, cols=6)
+            grid = montage(tiles, captions, tile=2 * TILE + 2, cols=6)
             ok, buf = cv2.imencode(".png", cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
             if ok:
                 atomic_write_bytes(path, buf.tobytes())
@@ -158,14 +160,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", help="a .keras file (default: the shipped models/default.keras)")
     ap.add_argument("--n", type=int, default=300, help="images per set (default 300)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--kinds", default=",".join(synthetic.KINDS), help="comma-separated subset of scan,canvas,photo")
+    ap.add_argument("--kinds", default=",".join(KINDS), help="comma-separated subset of scan,canvas,photo")
     ap.add_argument("--out", type=Path, help="folder for failure montages and failing images")
     ap.add_argument("--json", action="store_true", help="print the report as JSON")
     ap.add_argument("--no-mnist", action="store_true", help="Hershey + template shapes only")
     ap.add_argument("--min-accuracy", type=float, help="exit 1 if any set is below this (0..1)")
     a = ap.parse_args(argv)
     kinds = [k.strip() for k in a.kinds.split(",") if k.strip()]
-    bad = [k for k in kinds if k not in synthetic.KINDS]
+    bad = [k for k in kinds if k not in KINDS]
     if bad or a.n <= 0:
         ap.error(f"unknown kind(s) {bad}" if bad else "--n must be positive")
 
@@ -177,12 +179,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot load the model: {exc}", file=sys.stderr)
         return 2
     # False (not None) when MNIST is off or missing, so the sets never look it up again.
-    mnist = (None if a.no_mnist else synthetic.load_mnist_test()) or False
+    mnist = (None if a.no_mnist else load_mnist_test()) or False
     report: dict[str, Any] = {
         "model": str(getattr(predictor, "path", None) or a.model or "default"),
         "n": a.n,
         "seed": a.seed,
-        "set_version": synthetic.SET_VERSION,
+        "set_version": SET_VERSION,
         "mnist": mnist is not False,
         "sets": {},
     }

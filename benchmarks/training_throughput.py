@@ -3,7 +3,7 @@
     python benchmarks/training_throughput.py [--images 3000] [--presets NAME ...] [--data NPZ]
                                              [--json] [--out results.json]
 
-For each preset: build and compile it exactly as ``digitcore.training`` does (its recipe's
+For each preset: build and compile it exactly as ``digitcore.training.loop`` does (its recipe's
 optimizer, loss, batch size and augmentation), run one warm-up epoch over ``--images`` MNIST
 training images (graph tracing, memory allocation), then time a second epoch over the same
 images. Validation is left out so only training is timed. Reported per preset: parameters,
@@ -35,9 +35,9 @@ def measure(preset_name: str, x, y, augment: bool | None) -> dict:
     """Warm-up epoch, then one timed epoch of ``preset_name`` on (x, y)."""
     import keras
 
-    from digitcore.augment import AugmentConfig
-    from digitcore.presets import get_preset
-    from digitcore.training import compiled_model, make_dataset
+    from digitcore.training.augment import AugmentConfig
+    from digitcore.training.presets import get_preset
+    from digitcore.training.loop import compiled_model, make_dataset
 
     preset = get_preset(preset_name)
     overrides = {}
@@ -73,7 +73,7 @@ def run_benchmarks(data_path: str | None, images: int, presets: list[str], augme
     import keras
     import tensorflow as tf
 
-    from digitcore.data import load_mnist
+    from digitcore.storage.datasets import load_mnist
 
     data = load_mnist(data_path)
     if len(data.x_train) < images:
@@ -114,7 +114,7 @@ def print_table(r: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from digitcore.presets import PRESETS
+    from digitcore.training.presets import PRESETS
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--images", type=int, default=3000, help="training images per epoch (default 3000)")
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.out:
-        from digitcore.atomic import atomic_write_text
+        from digitcore.storage.atomic import atomic_write_text
 
         atomic_write_text(args.out, json.dumps(results, indent=2) + "\n")
     if args.json:

@@ -13,7 +13,7 @@ import os
 import sys
 
 from .commands import COMMANDS
-from .quiet import import_tensorflow_quietly
+from .model.quiet import import_tensorflow_quietly
 
 
 def build_parser() -> argparse.ArgumentParser:

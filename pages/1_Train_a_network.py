@@ -12,14 +12,14 @@ import json
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from digitcore import training_view as tv
-from digitcore.architectures import CUSTOM_DEFAULTS, CUSTOM_KERNELS, CUSTOM_LIMITS
-from digitcore.augment import AugmentConfig
-from digitcore.jobs import JobState, TrainingBusyError, get_manager
-from digitcore.paths import mnist_path_from_env, models_dir
-from digitcore.presentation import escape_markdown
-from digitcore.presets import CUSTOM, PRESETS, build_model, get_preset
-from digitcore.runs import RunBusyError, RunNameError, check_run_name, free_run_name, run_files
+from digitcore.insight import training_view as tv
+from digitcore.model.architectures import CUSTOM_DEFAULTS, CUSTOM_KERNELS, CUSTOM_LIMITS
+from digitcore.training.augment import AugmentConfig
+from digitcore.training.jobs import JobState, TrainingBusyError, get_manager
+from digitcore.storage.paths import mnist_path_from_env, models_dir
+from digitcore.insight.presentation import escape_markdown
+from digitcore.training.presets import CUSTOM, PRESETS, build_model, get_preset
+from digitcore.storage.runs import RunBusyError, RunNameError, check_run_name, free_run_name, run_files
 
 #: Seconds between refreshes of the progress area while a training runs. Every viewer's refresh is a
 #: (fragment) script run on the server, so this is not made shorter: 30 pupils watching = 20 runs/s.
@@ -58,7 +58,7 @@ def k(preset: str, field: str) -> str:
 @st.cache_data(max_entries=32, show_spinner=False)
 def model_summary(preset: str, arch_json: str) -> dict:
     """The layer table of a preset (or custom design), built once per choice."""
-    from digitcore.model_summary import summarize_model
+    from digitcore.model.summary import summarize_model
 
     arch = json.loads(arch_json)
     return summarize_model(build_model(preset, arch)).to_dict()

@@ -1,7 +1,7 @@
 """Training curves: loss, accuracy and learning rate per epoch from the runs' CSVLogger logs.
 
 Pick one or several runs (or upload a log) to overlay them; each run's best epoch is marked.
-Reading and repairing the logs is ``digitcore.training_log``; this page only draws.
+Reading and repairing the logs is ``digitcore.insight.training_log``; this page only draws.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from digitcore.charts import curves_chart_spec
-from digitcore.model_store import ModelEntry
-from digitcore.training_log import (
+from digitcore.insight.charts import curves_chart_spec
+from digitcore.storage.model_store import ModelEntry
+from digitcore.insight.training_log import (
     TrainingLog,
     TrainingLogError,
     best_epochs_frame,

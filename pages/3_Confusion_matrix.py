@@ -1,7 +1,7 @@
 """Confusion matrix: which digits a model mixes up, on MNIST's test set or the run's own validation split.
 
 The model's answers are computed once per model file and data set (cached); the counts, per-digit
-scores and image lists all come from ``digitcore.evaluation``.
+scores and image lists all come from ``digitcore.insight.evaluation``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Top errors: the test (or validation) images a model got wrong, most confidently wrong first.
 
-Ranking is ``digitcore.evaluation.top_errors`` (p(answer) - p(true digit)); the answers are computed
+Ranking is ``digitcore.insight.evaluation.top_errors`` (p(answer) - p(true digit)); the answers are computed
 once per model file and data set (cached).
 """
 

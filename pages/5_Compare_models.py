@@ -1,6 +1,6 @@
 """Compare models: a leaderboard of every run, and every model tested on a folder of pictures.
 
-Numbers come from ``digitcore.evaluation`` (MNIST test accuracy) and ``digitcore.compare`` (folder
+Numbers come from ``digitcore.insight.evaluation`` (MNIST test accuracy) and ``digitcore.insight.compare`` (folder
 tests, latency); all of them are cached per model file version, so the page is fast after the first visit.
 The folder test is also ``python -m digitcore predict --model A --model B FOLDER``.
 """
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from digitcore import presentation as pres
-from digitcore.compare import (
+from digitcore.insight import presentation as pres
+from digitcore.insight.compare import (
     ModelAnswers,
     Prepared,
     accuracy_frame,
@@ -26,9 +26,9 @@ from digitcore.compare import (
     list_image_files,
     prepare_images,
 )
-from digitcore.eval_sets import mnist_test_set
-from digitcore.model_store import ModelEntry
-from digitcore.paths import PICTURE_FOLDERS_ENV, picture_folders, seed_digits_dir
+from digitcore.insight.eval_sets import mnist_test_set
+from digitcore.storage.model_store import ModelEntry
+from digitcore.storage.paths import PICTURE_FOLDERS_ENV, picture_folders, seed_digits_dir
 from pages.ui.insight import all_models, evaluate_cached, get_mnist, load_predictor, model_key, setup_page
 
 INTRO = (

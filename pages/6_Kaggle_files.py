@@ -1,6 +1,6 @@
 """Kaggle "Digit Recognizer" files: turn a test.csv into a submission.csv, or check a model on a train.csv.
 
-Parsing and writing the CSVs is ``digitcore.kaggle``; scoring is ``digitcore.evaluation``. Both are
+Parsing and writing the CSVs is ``digitcore.insight.kaggle``; scoring is ``digitcore.insight.evaluation``. Both are
 cached per uploaded file and model version.
 """
 
@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from digitcore import presentation as pres
-from digitcore.eval_sets import kaggle_set
-from digitcore.kaggle import MAX_BYTES, KaggleData, KaggleError, read_kaggle_csv, submission_csv
-from digitcore.model_store import ModelEntry
-from digitcore.predictor import LOW_CONFIDENCE
+from digitcore.insight import presentation as pres
+from digitcore.insight.eval_sets import kaggle_set
+from digitcore.insight.kaggle import MAX_BYTES, KaggleData, KaggleError, read_kaggle_csv, submission_csv
+from digitcore.storage.model_store import ModelEntry
+from digitcore.model.predictor import LOW_CONFIDENCE
 from pages.ui.insight import (
     confusion_view,
     evaluate_entry,

@@ -37,8 +37,8 @@ def seed_digits_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def mnist(mnist_path: Path):
-    """The loaded MNIST dataset (digitcore.data.Mnist)."""
-    from digitcore.data import load_mnist_npz
+    """The loaded MNIST dataset (digitcore.storage.datasets.Mnist)."""
+    from digitcore.storage.datasets import load_mnist_npz
 
     return load_mnist_npz(mnist_path)
 
@@ -55,7 +55,7 @@ def small_mnist_npz(tmp_path_factory, mnist) -> Path:
 @pytest.fixture(scope="session")
 def default_model_path() -> Path:
     """The shipped default model."""
-    from digitcore.paths import default_model_path as p
+    from digitcore.storage.paths import default_model_path as p
 
     path = p()
     if not path.exists():

@@ -190,7 +190,7 @@ def strip_png() -> bytes:
 
 def over_size_limit_png() -> bytes:
     """A file one byte over the 25 MB upload limit (a PNG signature, then padding)."""
-    from digitcore.image_io import MAX_BYTES
+    from digitcore.imaging.image_io import MAX_BYTES
 
     return b"\x89PNG\r\n\x1a\n" + b"\x00" * (MAX_BYTES + 1 - 8)
 
@@ -230,8 +230,8 @@ TRAIN_HEADER = "label," + PIXELS
 
 def kaggle_train_csv(n: int = 20) -> bytes:
     """A small valid Kaggle train.csv of MNIST-like 7s and 1s (labels included)."""
-    from digitcore.kaggle import to_kaggle_csv
-    from digitcore.preprocess import preprocess
+    from digitcore.insight.kaggle import to_kaggle_csv
+    from digitcore.imaging.preprocess import preprocess
 
     # MNIST-style 28x28 digits (preprocess gives floats in [0, 1]).
     digits = [np.rint(preprocess(canvas_drawing(lines), keep_steps=False).digit28 * 255) for lines in (SEVEN, ONE)]

@@ -1,4 +1,8 @@
-"""CLI subcommands, one module each."""
+"""The ``python -m digitcore`` subcommands, one module each (predict, evaluate, train, presets).
+
+The top layer: may import every subpackage; each command imports what it needs lazily, so
+``--help`` stays fast.
+"""
 
 from . import evaluate, predict, presets, train
 

@@ -36,11 +36,11 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..data import DataError
-    from ..eval_sets import load_eval_set
-    from ..evaluation import evaluate_model
-    from ..inference import ModelLoadError
-    from ..predictor import Predictor
+    from ..insight.eval_sets import load_eval_set
+    from ..insight.evaluation import evaluate_model
+    from ..model.inference import ModelLoadError
+    from ..model.predictor import Predictor
+    from ..storage.datasets import DataError
 
     if args.top < 0:
         print("error: --top must be 0 or more.", file=sys.stderr)
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate_model(predictor, data.x, data.y)
     info = {"model": str(predictor.path), "data": data.source, "data_sha256": data.sha256}
     if args.report:
-        from ..report import write_report
+        from ..insight.report import write_report
 
         try:
             write_report(args.report, result, data.x, {**info, "dataset": data.name}, top_k=args.top,

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..compare import IMAGE_SUFFIXES, list_image_files
+from ..insight.compare import IMAGE_SUFFIXES, list_image_files
 
 __all__ = ["IMAGE_SUFFIXES", "Item", "expand_paths", "predict_items", "predict_items_multi", "format_line"]
 #: Images preprocessed before each model call; bounds memory to this many 28x28 arrays.
@@ -74,7 +74,7 @@ class Item:
         out = {"path": self.path, "digit": self.digit, "confidence": self.confidence,
                "probabilities": self.probabilities, "error": self.error, "message": self.message}
         if self.model is not None:
-            from ..evaluation import label_from_filename
+            from ..insight.evaluation import label_from_filename
 
             out["model"] = self.model
             out["label"] = label_from_filename(self.path)
@@ -103,7 +103,7 @@ def expand_paths(paths: list[str]) -> Iterator[Item]:
 
 def _prepare(item: Item):
     """Decode and preprocess one file; returns the 28x28 digit or None (error / no ink recorded on item)."""
-    from ..compare import prepare_image
+    from ..insight.compare import prepare_image
 
     prep = prepare_image(item.path, item.path)
     item.error, item.message = prep.error, prep.message
@@ -163,7 +163,7 @@ def predict_items_multi(predictors: list[tuple[str, Any]], items: Iterator[Item]
 
 def format_line(item: Item) -> str:
     """The plain-text line for one file (``PATH [MODEL]: ...`` when several models answer)."""
-    from ..predictor import LOW_CONFIDENCE
+    from ..model.predictor import LOW_CONFIDENCE
 
     where = item.path if item.model is None else f"{item.path} [{item.model}]"
     if item.error is not None:
@@ -179,8 +179,8 @@ def format_line(item: Item) -> str:
 
 
 def _load_models(paths: list[str | None]) -> list[tuple[str, Any]] | None:
-    from ..inference import ModelLoadError
-    from ..predictor import Predictor
+    from ..model.inference import ModelLoadError
+    from ..model.predictor import Predictor
 
     out = []
     for path in dict.fromkeys(paths):  # the same model twice would only repeat its lines
@@ -203,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
             failed += item.error is not None
             print(json.dumps(item.to_dict()) if args.json else format_line(item), flush=True)
     else:
-        from ..evaluation import label_from_filename
+        from ..insight.evaluation import label_from_filename
 
         score = {name: [0, 0] for name, _ in predictors}
         for copies in predict_items_multi(predictors, expand_paths(args.paths)):

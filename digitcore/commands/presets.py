@@ -11,7 +11,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..presets import PRESETS
+    from ..training.presets import PRESETS
 
     for preset in PRESETS.values():
         model = preset.build()

@@ -13,7 +13,7 @@ import argparse
 import sys
 from dataclasses import replace
 
-from ..progress_text import TextProgress
+from ..training.progress_text import TextProgress
 
 AUGMENT_AMOUNTS = ("rotation", "zoom", "shift", "shear", "thickness", "contrast")
 CUSTOM_OPTIONS = ("conv_blocks", "filters", "kernel_size", "batch_norm", "dropout", "dense_units")
@@ -75,8 +75,8 @@ def add_parser(sub) -> None:
 
 def config_from_args(args: argparse.Namespace):
     """A TrainConfig from the preset's recipe, overridden by whatever the user gave; validated."""
-    from ..augment import AugmentConfig
-    from ..presets import CUSTOM, get_preset
+    from ..training.augment import AugmentConfig
+    from ..training.presets import CUSTOM, get_preset
 
     preset = get_preset(args.preset)
     given = {
@@ -122,10 +122,10 @@ def config_from_args(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..data import DataError, load_mnist
-    from ..jobs import TrainingBusyError, get_manager
-    from ..paths import models_dir
-    from ..runs import RunBusyError
+    from ..storage.datasets import DataError, load_mnist
+    from ..storage.paths import models_dir
+    from ..storage.runs import RunBusyError
+    from ..training.jobs import TrainingBusyError, get_manager
 
     try:
         cfg = config_from_args(args)

@@ -14,15 +14,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from digitcore import presentation as pres
-from digitcore.charts import CELL_SELECTION, confusion_frame, confusion_heatmap_spec
-from digitcore.data import DataError, Mnist, load_mnist, load_mnist_shared
-from digitcore.eval_sets import EvalSet, find_mnist, mnist_test_set, run_validation_set
-from digitcore.evaluation import EvalResult, ErrorCase, evaluate_model
-from digitcore.inference import ModelLoadError
-from digitcore.model_store import ModelEntry, list_models
-from digitcore.predictor import Predictor
-from digitcore.report import confusion_csv, confusion_matrix_image, error_grid_image, png_bytes
+from digitcore.insight import presentation as pres
+from digitcore.insight.charts import CELL_SELECTION, confusion_frame, confusion_heatmap_spec
+from digitcore.storage.datasets import DataError, Mnist, load_mnist, load_mnist_shared
+from digitcore.insight.eval_sets import EvalSet, find_mnist, mnist_test_set, run_validation_set
+from digitcore.insight.evaluation import EvalResult, ErrorCase, evaluate_model
+from digitcore.model.inference import ModelLoadError
+from digitcore.storage.model_store import ModelEntry, list_models
+from digitcore.model.predictor import Predictor
+from digitcore.insight.report import confusion_csv, confusion_matrix_image, error_grid_image, png_bytes
 from pages.ui.models import load_predictor, model_key  # noqa: F401  (re-exported for the pages)
 
 CSS = f"""

@@ -8,8 +8,8 @@ import sys
 
 import streamlit as st
 
-from digitcore.model_store import ModelEntry
-from digitcore.predictor import Predictor
+from digitcore.storage.model_store import ModelEntry
+from digitcore.model.predictor import Predictor
 
 
 @st.cache_resource(show_spinner="Loading the model (only the first visitor waits for this)…", max_entries=8)
@@ -43,7 +43,7 @@ def keep_keras_state_between_runs() -> None:
     @functools.wraps(original)
     def clear_session(*args, **kwargs):
         frame = sys._getframe(1)
-        for _ in range(4):  # other wrappers (digitcore.jobs) may sit in between
+        for _ in range(4):  # other wrappers (digitcore.training.jobs) may sit in between
             if frame is None:
                 break
             if frame.f_code.co_name == "_clean_problem_modules" and str(
