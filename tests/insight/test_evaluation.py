@@ -153,7 +153,7 @@ def test_evaluate_model_checks_lengths_and_empty_input():
 
 
 def test_training_helpers_agree_with_evaluation():
-    from digitcore.training.loop import loop as training  # imports Keras: a few seconds
+    from digitcore.training import loop as training  # imports Keras: a few seconds
 
     y = np.array([0, 1, 2, 9])
     outputs = one_hotish([0, 1, 3, 9], [0.6, 0.7, 0.8, 0.9])

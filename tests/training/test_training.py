@@ -83,7 +83,7 @@ def _snapshot(folder):
 def test_failed_retraining_gives_the_old_run_back(small, tmp_path, monkeypatch):
     import errno
 
-    from digitcore.training.loop import loop as training
+    from digitcore.training import loop as training
 
     cfg = get_preset("tf-tutorial-cnn").config(name="mine", epochs=1, subset=300, validation=0.2)
     assert train(cfg, small, tmp_path).status == "finished"
