@@ -50,9 +50,10 @@ def saliency_words(explanation: Explanation, runner_up: bool = False) -> str:
     if explanation.digit is None:
         return ""
     if runner_up:
+        from .presentation import format_percent
+
         d = explanation.runner_up
-        p = explanation.probabilities[d]
-        return f"What still looked like a {d} ({p:.0%})"
+        return f"What still looked like a {d} ({format_percent(explanation.probabilities[d])})"
     return f"These pixels made it a {explanation.digit}"
 
 

@@ -80,11 +80,11 @@ def inside_network_panel(predictor: Predictor | None, digit28: np.ndarray | None
 
 def _saliency_section(ex: Explanation) -> None:
     st.markdown("#### Which pixels mattered")
-    a, b, c = st.columns([1, 1, 2], vertical_alignment="center")
-    a.image(saliency_overlay(ex.digit28, ex.saliency, 8), caption=saliency_words(ex), width=224)
+    a, b, c = st.columns([1, 1, 1.5], vertical_alignment="center")
+    a.image(saliency_overlay(ex.digit28, ex.saliency, 8), caption=saliency_words(ex), width="stretch")
     if ex.runner_up_saliency is not None:
         b.image(saliency_overlay(ex.digit28, ex.runner_up_saliency, 8), caption=saliency_words(ex, runner_up=True),
-                width=224)
+                width="stretch")
     c.markdown(f"Bright pixels pushed the network towards **{ex.digit}**; dark ones hardly counted. The second "
                f"picture shows what spoke for **{ex.runner_up}**, its second guess. (Method: integrated "
                "gradients, the ink brightened from black to your digit step by step.)")
