@@ -61,6 +61,7 @@ class FeatureIndex:
     features: np.ndarray  # (count, D) float32, unit rows (float16 on disk; numpy multiplies float16 slowly)
     key: str
     layer: str = ""
+    not_saved: str = ""  # why the index lives only in memory (e.g. a read-only disk); empty when saved
 
     @property
     def count(self) -> int:
@@ -102,7 +103,14 @@ _FINGERPRINTS: dict[tuple[str, int, int], str] = {}
 
 
 def model_fingerprint(predictor) -> str:
-    """sha256 of the model file (cached per path, size and mtime), or of its weights when it has no file."""
+    """sha256 of the model file, or of its weights when it has no file; remembered on the predictor.
+
+    Remembered at the first call, so a loaded model keeps its key even when its file is retrained
+    meanwhile (the new file is a new model, loaded and keyed afresh).
+    """
+    found = getattr(predictor, "_digitcore_fingerprint", None)
+    if found is not None:
+        return found
     path = getattr(predictor, "path", None)
     if path is not None and Path(path).is_file():
         st = Path(path).stat()
@@ -110,11 +118,16 @@ def model_fingerprint(predictor) -> str:
         found = _FINGERPRINTS.get(key)
         if found is None:
             found = _FINGERPRINTS[key] = file_sha256(path)
-        return found
-    h = hashlib.sha256()
-    for w in predictor.model.get_weights():
-        h.update(np.ascontiguousarray(w).tobytes())
-    return h.hexdigest()
+    else:
+        h = hashlib.sha256()
+        for w in predictor.model.get_weights():
+            h.update(np.ascontiguousarray(w).tobytes())
+        found = h.hexdigest()
+    try:
+        predictor._digitcore_fingerprint = found
+    except AttributeError:  # an object that takes no attributes: computed again next time
+        pass
+    return found
 
 
 def _owner_tag(predictor) -> str:
@@ -165,7 +178,15 @@ def build_index(predictor, mnist: Mnist, *, count: int | None = None,
             "model_sha256": model_fingerprint(predictor), "mnist_sha256": mnist.sha256, "count": n}
     buf = io.BytesIO()
     np.savez(buf, features=features, meta=np.array(json.dumps(meta)))
-    atomic_write_bytes(path, buf.getvalue())
+    try:
+        atomic_write_bytes(path, buf.getvalue())
+    except OSError as exc:
+        # A full or read-only disk only costs the next server start a rebuild; this process keeps it.
+        from ..storage.atomic import write_error_message
+
+        index.not_saved = write_error_message(exc, path.parent, "the look-alike index")
+        log.warning("%s", index.not_saved)
+        return index
     owner = path.name.split("-")[0]
     for old in path.parent.glob(f"{owner}-*-{n}-v*.npz"):
         if old != path:  # the same model's index for an older version of its file

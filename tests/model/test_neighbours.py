@@ -138,3 +138,15 @@ def test_not_waiting_starts_the_build_in_the_background(predictor, index_mnist, 
     assert BUILDS.wait(predictor, index_mnist).state == "ready"
     hits, why = find_neighbours(predictor, ex.features, mnist=index_mnist, wait=False)
     assert len(hits) == 8 and why == ""
+
+
+def test_a_cache_folder_that_cannot_be_written_keeps_the_index_in_memory(predictor, index_mnist, tmp_path,
+                                                                          monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    monkeypatch.setenv("DIGITCORE_DATA_DIR", str(blocker))
+    builds = IndexBuilds()
+    assert builds.wait(predictor, index_mnist, count=500).state == "ready"
+    index = builds.get(predictor, index_mnist, count=500)
+    assert index is not None and index.count == 500 and "Could not save the look-alike index" in index.not_saved
+    assert blocker.read_text() == "a file where the data folder should be"
