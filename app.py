@@ -17,7 +17,7 @@ from digitcore.imaging.image_io import MAX_BYTES, MAX_PIXELS
 from digitcore.storage.model_store import ModelEntry, list_models
 from digitcore.model.predictor import LOW_CONFIDENCE, ModelLoadError, Prediction, Predictor
 from digitcore.model.priority import interactive
-from pages.ui.inside_network import inside_network_panel
+from pages.ui.inside_network import inside_network_panel, remember_open_panels
 from pages.ui.models import load_predictor, model_key
 
 log = logging.getLogger(__name__)
@@ -331,6 +331,7 @@ def main() -> None:
 
 def answer_page() -> None:
     """Model picker, the drawing and upload tabs, and their answers."""
+    remember_open_panels("draw", "upload")  # an open "Inside the network" stays open for the next drawing
     entry = choose_model()
     draw, upload = st.tabs([":material/draw: Draw", ":material/upload: Upload"])
     with draw:

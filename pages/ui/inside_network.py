@@ -54,6 +54,19 @@ def _feature_map(model_id: str, _predictor: Predictor, mnist_sha: str, _mnist):
     return feature_map(_predictor, _mnist, MAP_DIGITS)
 
 
+def remember_open_panels(*keys: str) -> None:
+    """Keep each panel's open/closed toggle across runs where it is not shown (call at the top of a page).
+
+    Streamlit forgets a widget's value in a run that does not draw it: pressing Clear (no drawing,
+    so no panel) would close the panel for the next drawing. Copying the value into the session's
+    own state keeps it.
+    """
+    for key in keys:
+        name = f"{key}_inside"
+        if name in st.session_state:
+            st.session_state[name] = st.session_state[name]
+
+
 def inside_network_panel(predictor: Predictor | None, digit28: np.ndarray | None, *, key: str,
                          what: str = "drawing") -> None:
     """A toggle that opens the inside view for a 28x28 model input (``what``: "drawing", "picture", "image")."""

@@ -112,3 +112,20 @@ def test_top_errors_and_confusion_pages_open_the_view_for_a_listed_image(env, mo
     cm.toggle(key="cm_insp_inside").set_value(True)
     ok(cm.run())
     assert "What each layer notices" in markdown(cm)
+
+
+def test_an_open_panel_stays_open_after_clear_and_a_broken_model(env, monkeypatch, default_model_path):
+    fake_canvas(monkeypatch, canvas_drawing(SEVEN))
+    models = env / "models"
+    models.mkdir()
+    (models / "scribbles.keras").write_bytes(b"not a model")
+    at = ok(AppTest.from_file(APP, default_timeout=TIMEOUT).run())
+    at.toggle(key="draw_inside").set_value(True)
+    ok(at.run())
+    selector = at.sidebar.selectbox(key="home_model")
+    selector.set_value(str(models / "scribbles.keras"))
+    ok(at.run())
+    assert "Which pixels mattered" not in markdown(at)  # no model, no panel
+    at.sidebar.selectbox(key="home_model").set_value(str(default_model_path))
+    ok(at.run())
+    assert at.toggle(key="draw_inside").value is True and "Which pixels mattered" in markdown(at)
