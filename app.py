@@ -17,6 +17,7 @@ from digitcore.imaging.image_io import MAX_BYTES, MAX_PIXELS
 from digitcore.storage.model_store import ModelEntry, list_models
 from digitcore.model.predictor import LOW_CONFIDENCE, ModelLoadError, Prediction, Predictor
 from digitcore.model.priority import interactive
+from pages.ui.inside_network import inside_network_panel, remember_open_panels
 from pages.ui.models import load_predictor, model_key
 
 log = logging.getLogger(__name__)
@@ -214,6 +215,7 @@ def show_drawing_answer(predictor: Predictor | None, result, area) -> None:
             render_answer(prediction, empty_hint="I can't see a digit yet. " + DRAW_HINT)
     if prediction is not None and prediction.digit is not None:
         render_how_it_sees(prediction)
+        inside_network_panel(predictor, prediction.preprocessed.digit28, key="draw")
 
 
 # ----------------------------------------------------------------------------- upload
@@ -304,6 +306,8 @@ def upload_tab(predictor: Predictor | None, model_key: str) -> None:
     results = analyse_files(predictor, model_key, list(files))
     if len(results) == 1:
         render_single_upload(results[0])
+        prep = results[0].prediction.preprocessed if results[0].prediction else None
+        inside_network_panel(predictor, prep.digit28 if prep else None, key="upload", what="picture")
     else:
         render_many_uploads(results)
 
@@ -327,6 +331,7 @@ def main() -> None:
 
 def answer_page() -> None:
     """Model picker, the drawing and upload tabs, and their answers."""
+    remember_open_panels("draw", "upload")  # an open "Inside the network" stays open for the next drawing
     entry = choose_model()
     draw, upload = st.tabs([":material/draw: Draw", ":material/upload: Upload"])
     with draw:

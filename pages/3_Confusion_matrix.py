@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui.insight import confusion_view, evaluate_entry, get_mnist, pick_eval_set, pick_model, setup_page
+from pages.ui.insight import confusion_view, evaluate_entry, get_mnist, pick_eval_set, pick_model, predictor_for, setup_page
 
 INTRO = (
     "Each row is a true digit, each column what the model answered. Big numbers on the green diagonal are "
@@ -33,7 +33,7 @@ def main() -> None:
     result = evaluate_entry(entry, data)
     if result is None:
         return
-    confusion_view(result, data.x, key="cm", title=f"{entry.name} on {data.name}")
+    confusion_view(result, data.x, key="cm", title=f"{entry.name} on {data.name}", predictor=predictor_for(entry))
 
 
 if __name__ == "__main__":

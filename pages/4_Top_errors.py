@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui.insight import evaluate_entry, get_mnist, pick_eval_set, pick_model, setup_page, top_errors_view
+from pages.ui.insight import (evaluate_entry, get_mnist, pick_eval_set, pick_model, predictor_for, setup_page,
+                              top_errors_view)
 
 INTRO = (
     "The pictures the model got wrong, starting with the ones where it was **most sure of its wrong answer**. "
@@ -33,7 +34,8 @@ def main() -> None:
     result = evaluate_entry(entry, data)
     if result is None:
         return
-    top_errors_view(result, data.x, key="te", title=f"{entry.name} on {data.name}: most confidently wrong")
+    top_errors_view(result, data.x, key="te", title=f"{entry.name} on {data.name}: most confidently wrong",
+                    predictor=predictor_for(entry))
 
 
 if __name__ == "__main__":

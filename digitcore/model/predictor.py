@@ -102,6 +102,15 @@ class Predictor:
             out[i] = _from_probs(probs[row], preps[i])
         return out
 
+    def explain(self, image: Any, **options: Any):
+        """Why the model answers what it does: saliency, layer activations, look-alike training digits.
+
+        See ``digitcore.model.explain.explain`` for the options and the returned ``Explanation``.
+        """
+        from .explain import explain
+
+        return explain(self, image, **options)
+
     def predict_digits(self, x28: np.ndarray | Sequence[np.ndarray]) -> np.ndarray:
         """Probabilities (N,10) for already-preprocessed 28x28 digits (uint8 or float in [0,1])."""
         with interactive():

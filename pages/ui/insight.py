@@ -23,6 +23,7 @@ from digitcore.model.inference import ModelLoadError
 from digitcore.storage.model_store import ModelEntry, list_models
 from digitcore.model.predictor import Predictor
 from digitcore.insight.report import confusion_csv, confusion_matrix_image, error_grid_image, png_bytes
+from pages.ui.inside_network import inside_network_panel
 from pages.ui.models import load_predictor, model_key  # noqa: F401  (re-exported for the pages)
 
 CSS = f"""
@@ -279,7 +280,18 @@ def pair_cases(result: EvalResult, true: int, predicted: int) -> list[ErrorCase]
 # ----------------------------------------------------------------------------- confusion matrix view
 
 
-def confusion_view(result: EvalResult, images: np.ndarray, *, key: str, title: str) -> None:
+def inspect_listed(predictor: Predictor | None, images: np.ndarray, cases: list[ErrorCase], *, key: str) -> None:
+    """Pick one of the listed images and open the "Inside the network" view for it."""
+    if predictor is None or not cases:
+        return
+    choice = st.selectbox("Look inside the network for", list(range(len(cases))), key=f"{key}_inspect",
+                          format_func=lambda i: f"#{i + 1}: image {cases[i].index}, a {cases[i].true} the model "
+                          f"read as {cases[i].predicted}")
+    inside_network_panel(predictor, images[cases[choice].index], key=f"{key}_insp", what="image")
+
+
+def confusion_view(result: EvalResult, images: np.ndarray, *, key: str, title: str,
+                   predictor: Predictor | None = None) -> None:
     """Accuracy, the heatmap (click a cell), downloads, per-class table and the chosen cell's images."""
     accuracy_metrics(result)
     cm = result.confusion_matrix()
@@ -329,6 +341,7 @@ def confusion_view(result: EvalResult, images: np.ndarray, *, key: str, title: s
         if true != pred:
             st.caption(CARD_LEGEND)
         error_cards(result, images, cases[:shown])
+        inspect_listed(predictor, images, cases[:shown], key=key)
     elif true != pred:
         st.success(f"The model never took a {true} for a {pred}.", icon=":material/check_circle:")
 
@@ -356,7 +369,8 @@ def _worst_pair(cm: np.ndarray) -> tuple[int, int]:
 # ----------------------------------------------------------------------------- top errors view
 
 
-def top_errors_view(result: EvalResult, images: np.ndarray, *, key: str, title: str) -> None:
+def top_errors_view(result: EvalResult, images: np.ndarray, *, key: str, title: str,
+                    predictor: Predictor | None = None) -> None:
     """The misclassified images ranked by how confidently wrong, with a count slider and class filters."""
     errors = result.top_errors()
     if not errors:
@@ -379,6 +393,7 @@ def top_errors_view(result: EvalResult, images: np.ndarray, *, key: str, title: 
         st.info("No mistakes match these filters.", icon=":material/filter_alt_off:")
         return
     error_cards(result, images, shown)
+    inspect_listed(predictor, images, shown, key=key)
     st.download_button("These images as one PNG", png_bytes(error_grid_image(images, shown, result.probabilities,
                                                                                title=title)),
                        file_name="top_errors.png", mime="image/png", icon=":material/image:", key=f"{key}_png")
