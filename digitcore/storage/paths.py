@@ -58,3 +58,12 @@ def picture_folders() -> list[Path]:
     for f in folders:
         unique.setdefault(str(f.resolve()), f)
     return list(unique.values())
+
+
+DATA_DIR_ENV = "DIGITCORE_DATA_DIR"
+
+
+def data_dir() -> Path:
+    """Where the app keeps what it makes while running (the class's database, caches); default ``data/``."""
+    env = os.environ.get(DATA_DIR_ENV)
+    return Path(env) if env else REPO_ROOT / "data"
