@@ -1,9 +1,9 @@
-"""The ``python -m digitcore`` subcommands, one module each (predict, evaluate, train, presets).
+"""The ``python -m digitcore`` subcommands, one module each (predict, evaluate, train, presets, class).
 
 The top layer: may import every subpackage; each command imports what it needs lazily, so
 ``--help`` stays fast.
 """
 
-from . import evaluate, predict, presets, train
+from . import class_, evaluate, predict, presets, train
 
-COMMANDS = [predict, evaluate, train, presets]
+COMMANDS = [predict, evaluate, train, presets, class_]
