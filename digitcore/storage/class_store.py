@@ -45,6 +45,7 @@ __all__ = [
     "MAX_IMPORT_BYTES",
     "thumbnail_png",
     "load_npz_digits",
+    "check_label",
 ]
 
 DB_URL_ENV = "DIGITCORE_DB_URL"
