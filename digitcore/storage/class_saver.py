@@ -9,7 +9,8 @@ and try again; a confirmed drawing is never dropped silently.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 __all__ = ["ClassSaver", "PendingSave"]
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: one object per confirmed drawing
 class PendingSave:
     """One drawing on its way to the database; ``original`` is the raw picture its PNG is made from."""
 
@@ -57,25 +58,22 @@ class ClassSaver:
     def __init__(self, workers: int = 2) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="class-save")
 
-    def submit(self, pending: PendingSave, store: ClassStore | None, unavailable: str = "") -> PendingSave:
-        """Start (or retry) saving ``pending`` into ``store``; with no store it fails at once with ``unavailable``."""
-        if store is None:
-            failed: Future = Future()
-            failed.set_exception(ClassStoreError(unavailable or "The class store is unavailable."))
-            pending.future = failed
-            return pending
+    def submit(self, pending: PendingSave, store: ClassStore | Callable[[], ClassStore]) -> PendingSave:
+        """Start (or retry) saving ``pending`` into ``store``, or into what ``store()`` opens in the background
+        (so opening an unreachable database never holds up the page; its ClassStoreError is the save's error)."""
         check_label(pending.drawing.label)  # a wrong label is the caller's bug: said at once, never queued
         pending.future = self._pool.submit(self._save, pending, store)
         return pending
 
-    def _save(self, pending: PendingSave, store: ClassStore) -> int:
+    def _save(self, pending: PendingSave, store: ClassStore | Callable[[], ClassStore]) -> int:
         d = pending.drawing
         if d.png is None and pending.original is not None:
             try:
                 d.png = thumbnail_png(pending.original)
             except Exception:  # a thumbnail is nice to have; the row is what matters
                 log.exception("thumbnail failed")
-        return store.add(d)
+        target = store if isinstance(store, ClassStore) else store()
+        return target.add(d)
 
     def wait_all(self, pendings: list[PendingSave], timeout: float | None = None) -> None:
         """Block until every given save has finished (tests and shutdown)."""
@@ -85,6 +83,13 @@ class ClassSaver:
                     p.future.result(timeout)
                 except Exception:  # reported through PendingSave.error
                     pass
+
+    @staticmethod
+    def settle(pendings: list[PendingSave], timeout: float) -> None:
+        """Wait at most ``timeout`` seconds for the given saves (usually milliseconds), so a page can report them."""
+        futures = [p.future for p in pendings if p.future is not None and not p.future.done()]
+        if futures:
+            wait(futures, timeout=timeout)
 
     def shutdown(self) -> None:
         """Finish queued saves and stop the threads."""

@@ -17,12 +17,14 @@ import numpy as np
 import streamlit as st
 
 from digitcore.storage.class_saver import PendingSave, drawing_from
-from pages.ui.class_store import class_store, forget_failure, saver
+from pages.ui.class_store import forget_failure, saver, store_opener
 
 ROUND = 10
 #: The home page's canvas key counter (app.py ``_clear_canvas``): bumping it gives an empty canvas.
 CANVAS_ROUND = "canvas_round"
 ON = "challenge_on"
+#: How long the page waits (after the answer is shown) for its saves to finish before reporting them.
+SETTLE_S = 0.5
 
 
 def _new_round() -> None:
@@ -83,8 +85,7 @@ def _submit(label: int, source: str) -> PendingSave | None:
         return None
     pending = PendingSave(drawing_from(cur["digit28"], label, source, cur["predicted"], cur["confidence"],
                                        cur["model"]), original=cur["image"])
-    store, why = class_store()
-    saver().submit(pending, store, why)
+    saver().submit(pending, store_opener())  # opened and written in the background
     _pending().append(pending)
     st.session_state["class_current"] = None
     return pending
@@ -111,15 +112,16 @@ def _save_correction(label: int | None) -> None:
 
 def _retry() -> None:
     forget_failure()
-    store, why = class_store()
     for p in _pending():
         if p.error:
-            saver().submit(p, store, why)
+            saver().submit(p, store_opener())
 
 
 def save_status() -> None:
     """Saved drawings so far; failed saves with the reason and a "try again" button (nothing is dropped)."""
     pendings = _pending()
+    # The answer is already on screen; a save usually takes milliseconds, so wait that long to report it.
+    saver().settle(pendings, SETTLE_S)
     done = [p for p in pendings if p.done and p.error is None]
     failed = [p for p in pendings if p.error]
     if done:

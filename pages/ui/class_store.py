@@ -17,12 +17,21 @@ from digitcore.storage.teacher import SECRET_NAME, check_teacher_key, configured
 
 RETRY_S = 30.0
 _failed: dict[str, tuple[float, str]] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _open(url: str) -> ClassStore:
-    return ClassStore(url)
+_stores: dict[str, ClassStore] = {}
+
+
+def open_store(url: str) -> ClassStore:
+    """The process's one store for ``url`` (opened once); raises ClassStoreError. Safe from any thread."""
+    with _lock:
+        store = _stores.get(url)
+    if store is None:
+        store = ClassStore(url)  # outside the lock: an unreachable server must not block other URLs
+        with _lock:
+            store = _stores.setdefault(url, store)
+    return store
 
 
 def class_store() -> tuple[ClassStore | None, str]:
@@ -33,11 +42,30 @@ def class_store() -> tuple[ClassStore | None, str]:
         if failed and time.monotonic() - failed[0] < RETRY_S:
             return None, failed[1]
     try:
-        return _open(url), ""
+        return open_store(url), ""
     except ClassStoreError as exc:
         with _lock:
             _failed[url] = (time.monotonic(), str(exc))
         return None, str(exc)
+
+
+def store_opener():
+    """A callable for the background saver: opens (or reuses) the store, raising why it is unavailable."""
+    url = default_url()  # read here, in the page's thread
+
+    def opener() -> ClassStore:
+        with _lock:
+            failed = _failed.get(url)
+            if failed and time.monotonic() - failed[0] < RETRY_S:
+                raise ClassStoreError(failed[1])
+        try:
+            return open_store(url)
+        except ClassStoreError as exc:
+            with _lock:
+                _failed[url] = (time.monotonic(), str(exc))
+            raise
+
+    return opener
 
 
 def forget_failure() -> None:
