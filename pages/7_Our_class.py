@@ -7,17 +7,13 @@ MNIST layout or a Kaggle-style CSV. Deleting and importing need the teacher key.
 
 from __future__ import annotations
 
-import io
-import tempfile
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from digitcore.insight.class_results import class_results
 from digitcore.insight.kaggle import to_kaggle_csv
-from digitcore.storage.class_store import ClassStore, ClassStoreError, load_npz_digits
+from digitcore.storage.class_store import ClassStore, ClassStoreError, load_npz_digits, npz_bytes
 from pages.ui.class_store import class_store, forget_failure, is_teacher, teacher_key_configured
 from pages.ui.insight import confusion_view, pick_model, predictor_for, setup_page, top_errors_view
 
@@ -66,10 +62,8 @@ def counts_view(per_digit: dict[int, int]) -> None:
 
 
 def export_buttons(x: np.ndarray, y: np.ndarray) -> None:
-    buf = io.BytesIO()
-    np.savez_compressed(buf, x=x, y=y.astype(np.uint8))
     a, b = st.columns(2)
-    a.download_button("Export .npz (MNIST layout: x, y)", buf.getvalue(), file_name="our_class.npz",
+    a.download_button("Export .npz (MNIST layout: x, y)", npz_bytes(x, y), file_name="our_class.npz",
                       mime="application/octet-stream", icon=":material/download:", key="class_export_npz",
                       disabled=len(y) == 0)
     b.download_button("Export Kaggle-style CSV", to_kaggle_csv(x, y), file_name="our_class.csv", mime="text/csv",
@@ -118,15 +112,12 @@ def teacher_actions(store: ClassStore) -> None:
         upload = st.file_uploader("Import drawings (.npz with x: N x 28 x 28 and y: N)", type=["npz"],
                                   key="class_import")
         if upload is not None and st.button("Import", key="class_import_go", icon=":material/upload:"):
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / Path(upload.name).name
-                path.write_bytes(upload.getvalue())
-                try:
-                    x, y = load_npz_digits(path)
-                    n = store.import_arrays(x, y)
-                    st.success(f"Imported {n} drawings from {upload.name}.")
-                except ClassStoreError as exc:
-                    st.error(f"{exc} Nothing was imported.")
+            try:  # read from memory: uploads are never written to disk
+                x, y = load_npz_digits(upload.getvalue(), name=upload.name)
+                n = store.import_arrays(x, y)
+                st.success(f"Imported {n} drawings from {upload.name}.")
+            except ClassStoreError as exc:
+                st.error(f"{exc} Nothing was imported.")
     with right:
         sure = st.checkbox("Yes, delete every drawing of the class", key="class_clear_sure")
         if st.button("Delete all", disabled=not sure, key="class_clear", icon=":material/delete_forever:",

@@ -46,6 +46,7 @@ __all__ = [
     "thumbnail_png",
     "load_npz_digits",
     "check_label",
+    "npz_bytes",
 ]
 
 DB_URL_ENV = "DIGITCORE_DB_URL"
@@ -182,47 +183,61 @@ def _check_new(d: NewDrawing) -> dict[str, Any]:
     }
 
 
-def load_npz_digits(path: str | Path, *, max_bytes: int = MAX_IMPORT_BYTES,
+def load_npz_digits(source: str | Path | bytes, *, name: str | None = None, max_bytes: int = MAX_IMPORT_BYTES,
                     max_rows: int = MAX_IMPORT_ROWS) -> tuple[np.ndarray, np.ndarray]:
-    """``x`` (N,28,28) uint8 and ``y`` (N,) 0-9 from an .npz in MNIST layout, checked; ClassStoreError otherwise.
+    """``x`` (N,28,28) uint8 and ``y`` (N,) 0-9 from an .npz in MNIST layout (a path, or its bytes), checked.
 
     Accepts the arrays ``x``/``y`` (as ``class export`` writes) or ``x_train``/``y_train``.
-    Pickled objects are never loaded; oversized files are refused before they are read.
+    Pickled objects are never loaded; oversized files are refused before they are read; every
+    problem is a ClassStoreError naming the file (``name``, default the path's name).
     """
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ClassStoreError(f"Can't read {path.name}: {exc.strerror or exc}.") from None
+    if isinstance(source, (bytes, bytearray)):
+        label = name or "the upload"
+        size = len(source)
+        opened: Any = io.BytesIO(bytes(source))
+    else:
+        path = Path(source)
+        label = name or path.name
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise ClassStoreError(f"Can't read {label}: {exc.strerror or exc}.") from None
+        opened = path
     if size > max_bytes:
-        raise ClassStoreError(f"{path.name} is {size / 2**20:.1f} MB; an import may be at most "
+        raise ClassStoreError(f"{label} is {size / 2**20:.1f} MB; an import may be at most "
                               f"{max_bytes / 2**20:.1f} MB.")
+    return _read_npz(opened, label, max_rows)
+
+
+def _read_npz(path: Any, label: str, max_rows: int) -> tuple[np.ndarray, np.ndarray]:
     if not zipfile.is_zipfile(path):
-        raise ClassStoreError(f"{path.name} is not a readable .npz file (an .npz is a zip archive of arrays).")
+        raise ClassStoreError(f"{label} is not a readable .npz file (an .npz is a zip archive of arrays).")
+    if hasattr(path, "seek"):
+        path.seek(0)  # is_zipfile moved it; np.load reads from the current position
     try:
         with np.load(path, allow_pickle=False) as npz:
             names = set(npz.files)
             xk, yk = ("x", "y") if {"x", "y"} <= names else ("x_train", "y_train")
             if not {xk, yk} <= names:
-                raise ClassStoreError(f"{path.name} needs arrays 'x' and 'y' (MNIST layout); it has "
+                raise ClassStoreError(f"{label} needs arrays 'x' and 'y' (MNIST layout); it has "
                                       f"{', '.join(sorted(names)) or 'none'}.")
-            _check_header(path, xk, max_rows)  # before loading: a small file may unpack to gigabytes
+            _check_header(path, xk, max_rows, label)  # before loading: a small file may unpack to gigabytes
             x, y = npz[xk], npz[yk]
     except ClassStoreError:
         raise
     except ValueError as exc:
         if "pickle" in str(exc).lower():
-            raise ClassStoreError(f"{path.name} contains pickled Python objects, which are never loaded "
+            raise ClassStoreError(f"{label} contains pickled Python objects, which are never loaded "
                                   "(they could run code). Save plain number arrays.") from None
-        raise ClassStoreError(f"{path.name} is not a readable .npz file ({exc}).") from None
+        raise ClassStoreError(f"{label} is not a readable .npz file ({exc}).") from None
     except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise ClassStoreError(f"{path.name} is not a readable .npz file ({exc}).") from None
+        raise ClassStoreError(f"{label} is not a readable .npz file ({exc}).") from None
     if x.ndim != 3 or x.shape[1:] != (28, 28):
         raise ClassStoreError(f"'{xk}' must have shape (N, 28, 28); it has {x.shape}.")
     if y.shape != (len(x),):
         raise ClassStoreError(f"'{yk}' must have shape ({len(x)},), one label per image; it has {y.shape}.")
     if len(x) > max_rows:
-        raise ClassStoreError(f"{path.name} has {len(x):,} drawings; an import may have at most {max_rows:,}.")
+        raise ClassStoreError(f"{label} has {len(x):,} drawings; an import may have at most {max_rows:,}.")
     if not np.issubdtype(x.dtype, np.number) or not np.issubdtype(y.dtype, np.integer):
         raise ClassStoreError(f"'{xk}' must hold numbers and '{yk}' whole numbers.")
     if len(y) and (y.min() < 0 or y.max() > 9):
@@ -236,22 +251,26 @@ def load_npz_digits(path: str | Path, *, max_bytes: int = MAX_IMPORT_BYTES,
     return np.ascontiguousarray(x), y.astype(np.int64)
 
 
-def _check_header(path: Path, name: str, max_rows: int) -> None:
+def _check_header(path: Any, name: str, max_rows: int, label: str) -> None:
     """Refuse an image array whose header promises the wrong shape or too many rows, without reading it."""
+    if hasattr(path, "seek"):
+        path.seek(0)
     try:
         with zipfile.ZipFile(path) as zf, zf.open(f"{name}.npy") as fh:
             version = np.lib.format.read_magic(fh)
             read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
             shape, _, dtype = read(fh)
     except (KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:
-        raise ClassStoreError(f"{path.name} is not a readable .npz file ({exc}).") from None
+        raise ClassStoreError(f"{label} is not a readable .npz file ({exc}).") from None
     if dtype.hasobject:
-        raise ClassStoreError(f"{path.name} contains pickled Python objects, which are never loaded "
+        raise ClassStoreError(f"{label} contains pickled Python objects, which are never loaded "
                               "(they could run code). Save plain number arrays.")
     if len(shape) != 3 or tuple(shape[1:]) != (28, 28):
         raise ClassStoreError(f"'{name}' must have shape (N, 28, 28); it has {tuple(shape)}.")
     if shape[0] > max_rows:
-        raise ClassStoreError(f"{path.name} has {shape[0]:,} drawings; an import may have at most {max_rows:,}.")
+        raise ClassStoreError(f"{label} has {shape[0]:,} drawings; an import may have at most {max_rows:,}.")
+    if hasattr(path, "seek"):
+        path.seek(0)
 
 
 # ----------------------------------------------------------------------------- schema
@@ -581,6 +600,13 @@ class ClassStore:
 def _savez(tmp: Path, x: np.ndarray, y: np.ndarray) -> None:
     with open(tmp, "wb") as fh:  # a file object, so numpy doesn't append ".npz" to the temporary name
         np.savez_compressed(fh, x=x, y=y.astype(np.uint8))
+
+
+def npz_bytes(x: np.ndarray, y: np.ndarray) -> bytes:
+    """``x`` and ``y`` as the bytes of an .npz in MNIST layout (what ``export_npz`` writes), for a download."""
+    buf = io.BytesIO()
+    np.savez_compressed(buf, x=np.asarray(x, np.uint8), y=np.asarray(y).astype(np.uint8))
+    return buf.getvalue()
 
 
 def open_store(url: str | None = None) -> ClassStore:

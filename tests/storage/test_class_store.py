@@ -246,3 +246,18 @@ def test_default_url_is_the_data_folder_or_the_environment(tmp_path, monkeypatch
     assert (tmp_path / "d" / "class.sqlite").exists() and store.count() == 0
     monkeypatch.setenv("DIGITCORE_DB_URL", "postgresql+psycopg://u@h/db")
     assert default_url() == "postgresql+psycopg://u@h/db"
+
+
+def test_an_npz_in_memory_is_read_and_checked_like_a_file(tmp_path):
+    import io
+
+    buf = io.BytesIO()
+    np.savez(buf, x=np.full((4, 28, 28), 9, np.uint8), y=np.array([1, 2, 3, 4]))
+    x, y = load_npz_digits(buf.getvalue(), name="up.npz")
+    assert x.shape == (4, 28, 28) and list(y) == [1, 2, 3, 4]
+    with pytest.raises(ClassStoreError, match="up.npz is"):
+        load_npz_digits(buf.getvalue(), name="up.npz", max_bytes=100)
+    bad = io.BytesIO()
+    np.savez(bad, x=np.array([None, 1], dtype=object), y=np.array([1, 2]))
+    with pytest.raises(ClassStoreError, match="pickled"):
+        load_npz_digits(bad.getvalue(), name="bad.npz")
