@@ -11,6 +11,13 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "datasets"
 
+# The class's database (issue 14) of pages and commands run by tests goes to a temporary folder,
+# never into the repository's data/ (tests that look at it set their own DIGITCORE_DATA_DIR).
+if not os.environ.get("DIGITCORE_DATA_DIR"):
+    import tempfile
+
+    os.environ["DIGITCORE_DATA_DIR"] = tempfile.mkdtemp(prefix="digitcore-test-data-")
+
 
 def _need(path: Path | None, what: str) -> Path:
     if path is not None and path.exists():
