@@ -18,6 +18,7 @@ from digitcore.storage.model_store import ModelEntry, list_models
 from digitcore.model.predictor import LOW_CONFIDENCE, ModelLoadError, Prediction, Predictor
 from digitcore.model.priority import interactive
 from pages.ui.inside_network import inside_network_panel, remember_open_panels
+from pages.ui import challenge
 from pages.ui.models import load_predictor, model_key
 
 log = logging.getLogger(__name__)
@@ -196,7 +197,7 @@ def draw_canvas():
     return result, right
 
 
-def show_drawing_answer(predictor: Predictor | None, result, area) -> None:
+def show_drawing_answer(predictor: Predictor | None, result, area) -> Prediction | None:
     """The answer for the current drawing in ``area``, and the steps below, updated on every stroke."""
     prediction = None
     with area:
@@ -211,11 +212,12 @@ def show_drawing_answer(predictor: Predictor | None, result, area) -> None:
             except Exception:  # the page must survive anything the canvas sends
                 log.exception("prediction failed for a canvas drawing")
                 st.error("Sorry, something went wrong reading the drawing. Press Clear and try again.")
-                return
+                return None
             render_answer(prediction, empty_hint="I can't see a digit yet. " + DRAW_HINT)
     if prediction is not None and prediction.digit is not None:
         render_how_it_sees(prediction)
         inside_network_panel(predictor, prediction.preprocessed.digit28, key="draw")
+    return prediction
 
 
 # ----------------------------------------------------------------------------- upload
@@ -335,12 +337,15 @@ def answer_page() -> None:
     entry = choose_model()
     draw, upload = st.tabs([":material/draw: Draw", ":material/upload: Upload"])
     with draw:
+        challenge.prompt()  # challenge mode: "Draw a 7" (pages/ui/challenge.py)
         result, answer_area = draw_canvas()
     # Loaded after the canvas is on screen, so the first visitor can start drawing meanwhile.
     with answer_area:
         predictor, model_key = load_model(entry)
     with draw:
-        show_drawing_answer(predictor, result, answer_area)
+        prediction = show_drawing_answer(predictor, result, answer_area)
+        # After the answer is on screen: "Save and next" / "Was I right?", saved in the background.
+        challenge.after_answer(answer_area, prediction, canvas_image(result), predictor)
     with upload:
         upload_tab(predictor, model_key)
 

@@ -19,10 +19,16 @@ log) and polls the server process's resident memory and CPU time.
 ``--with-training`` first has one more visitor start a training on the Train
 page with its default settings and close the tab (the training goes on in the
 server, and a newcomer to the Train page must still see it running at the end).
+``--challenge N`` makes N of the websocket students play challenge mode (issue 14):
+they switch it on and press *Save and next* after each answer instead of Clear,
+replaying a second, challenge-mode pass of the teacher. Every saved drawing lands
+in a fresh class store (SQLite in a temporary data folder, or ``--db-url``); at
+the end the rows are counted against the saves the students made ("lost_rows").
 
     python benchmarks/classroom_load.py                          # 5 students, the CI-sized run
     python benchmarks/classroom_load.py --sessions 30            # the README figure
     python benchmarks/classroom_load.py --sessions 30 --with-training
+    python benchmarks/classroom_load.py --sessions 30 --challenge 15   # half of them saving drawings
 
 Prints one JSON object (also written to ``--json FILE`` if given); exit status 1
 when any error happened, 2 when the browser is missing. The run ends by itself:
@@ -47,6 +53,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))
 
 import browser_helpers as bh  # noqa: E402  (shared with the browser tests)
 
@@ -83,6 +90,8 @@ class SessionResult:
     answers: list[tuple[str, str]] = field(default_factory=list)  # (drawn, shown)
     when_s: list[float] = field(default_factory=list)  # when each answer came, seconds into the class
     errors: list[str] = field(default_factory=list)
+    saves: int = 0  # challenge mode: "Save and next" presses whose script run finished
+    challenge: bool = False
 
 
 class MemoryWatch:
@@ -175,9 +184,13 @@ class Recording:
 
 async def browser_student(index: int, browser, url: str, digits: int, timeout_ms: float, rng: random.Random,
                           start_spread_s: float, think_s: tuple[float, float],
-                          recording: Recording | None = None) -> SessionResult:
-    """One student in Chromium: open the app, then draw ``digits`` digits, each after a short think."""
-    res = SessionResult(index)
+                          recording: Recording | None = None, challenge: bool = False) -> SessionResult:
+    """One student in Chromium: open the app, then draw ``digits`` digits, each after a short think.
+
+    With ``challenge`` the student first switches challenge mode on and presses *Save and next*
+    after each answer (which also clears the canvas) instead of Clear.
+    """
+    res = SessionResult(index, challenge=challenge)
     # Students don't all arrive in the same millisecond.
     await asyncio.sleep(rng.uniform(0, start_spread_s))
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
@@ -188,10 +201,16 @@ async def browser_student(index: int, browser, url: str, digits: int, timeout_ms
         await page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
         await page.locator("canvas.upper-canvas").first.wait_for(state="visible", timeout=timeout_ms)
         await page.evaluate(PEN_UP_JS)
+        if challenge:
+            if recording:
+                recording.step = "toggle"
+            await page.get_by_text("Challenge mode").click(timeout=timeout_ms)
+            await page.locator("[aria-label=challenge]").wait_for(timeout=timeout_ms)
+            await page.wait_for_timeout(300)
         for k in range(digits):
             digit = digit_for(index, k)
             await asyncio.sleep(rng.uniform(*think_s))  # looking at the answer, thinking, drawing
-            if k:
+            if k and not challenge:
                 if recording:
                     recording.step = f"clear{k}"
                 await page.get_by_role("button", name="Clear").click(timeout=timeout_ms)
@@ -208,6 +227,14 @@ async def browser_student(index: int, browser, url: str, digits: int, timeout_ms
             res.latencies_ms.append(float(shown["ms"]))
             res.answers.append((digit, shown["text"]))
             res.when_s.append(time.perf_counter() - CLASS_START[0])
+            if challenge:
+                if recording:
+                    recording.step = f"save{k}"
+                await page.get_by_role("button", name="Save and next").click(timeout=timeout_ms)
+                await page.wait_for_function("() => !document.querySelector('.dc-answer')", timeout=timeout_ms)
+                await page.locator("canvas.upper-canvas").first.wait_for(state="visible", timeout=timeout_ms)
+                await page.wait_for_timeout(300)  # the fresh canvas's first message belongs to this step
+                res.saves += 1
         if await page.locator("[data-testid=stException]").count():
             res.errors.append(f"browser session {index}: an exception box is on the page")
     except Exception as exc:  # a timeout or a crashed page is an error to report, not to hide
@@ -220,7 +247,7 @@ async def browser_student(index: int, browser, url: str, digits: int, timeout_ms
 
 
 async def socket_student(index: int, url: str, recording: Recording, timeout_s: float, rng: random.Random,
-                         start_spread_s: float, think_s: tuple[float, float]) -> SessionResult:
+                         start_spread_s: float, think_s: tuple[float, float], challenge: bool = False) -> SessionResult:
     """One student as a bare Streamlit websocket client replaying the teacher's recorded messages.
 
     Its "pen up" is when it starts waiting the canvas component's 200 ms send delay; the
@@ -229,7 +256,7 @@ async def socket_student(index: int, url: str, recording: Recording, timeout_s: 
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from websockets.asyncio.client import connect
 
-    res = SessionResult(index)
+    res = SessionResult(index, challenge=challenge)
     await asyncio.sleep(rng.uniform(0, start_spread_s))
     ws_url = url.replace("http://", "ws://") + "_stcore/stream"
 
@@ -270,6 +297,8 @@ async def socket_student(index: int, url: str, recording: Recording, timeout_s: 
                     res.when_s.append(time.perf_counter() - CLASS_START[0])
                 # Wait for the run to end, so the next message is not a mid-run interruption.
                 await asyncio.wait_for(until(ws, False), timeout_s)
+                if step.startswith("save"):
+                    res.saves += 1
     except Exception as exc:
         res.errors.append(f"socket session {index}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
     return res
@@ -309,7 +338,7 @@ async def training_is_running(browser, url: str, timeout_ms: float) -> bool:
 
 async def classroom(url: str, sessions: int, browsers: int, digits: int, timeout_s: float, seed: int,
                     with_training: bool, start_spread_s: float,
-                    think_s: tuple[float, float]) -> tuple[list[SessionResult], dict]:
+                    think_s: tuple[float, float], challenge: int = 0) -> tuple[list[SessionResult], dict]:
     """The teacher's check, then every student at once (``browsers`` of them in Chromium)."""
     from playwright.async_api import async_playwright
 
@@ -327,6 +356,14 @@ async def classroom(url: str, sessions: int, browsers: int, digits: int, timeout
             extra["teacher_first_pass_s"] = round(time.perf_counter() - t0, 1)
             if teacher.errors:
                 raise RuntimeError(f"the app did not work for the teacher: {teacher.errors}")
+            challenge_recording = None
+            if challenge:  # a second pass in challenge mode, for the challenge students to replay
+                challenge_recording = Recording()
+                coach = await browser_student(-1, browser, url, digits, timeout_ms, random.Random(seed), 0.0,
+                                              (0.0, 0.0), challenge_recording, challenge=True)
+                if coach.errors:
+                    raise RuntimeError(f"challenge mode did not work for the teacher: {coach.errors}")
+                extra["teacher_saves"] = coach.saves
             if with_training:
                 t0 = time.perf_counter()
                 await start_training(browser, url, timeout_ms)
@@ -334,10 +371,13 @@ async def classroom(url: str, sessions: int, browsers: int, digits: int, timeout
             rng = random.Random(seed)
             seeds = [rng.random() for _ in range(sessions)]
             CLASS_START[0] = time.perf_counter()
+            # The last ``challenge`` students play challenge mode (websocket clients, like most).
+            first_challenger = sessions - challenge
             jobs = [
                 browser_student(i, browser, url, digits, timeout_ms, random.Random(seeds[i]), start_spread_s, think_s)
                 if i < browsers else
-                socket_student(i, url, recording, timeout_s, random.Random(seeds[i]), start_spread_s, think_s)
+                socket_student(i, url, challenge_recording if i >= first_challenger else recording, timeout_s,
+                               random.Random(seeds[i]), start_spread_s, think_s, challenge=i >= first_challenger)
                 for i in range(sessions)
             ]
             results = await asyncio.gather(*jobs)
@@ -369,15 +409,27 @@ def latency_summary(values: list[float]) -> dict:
 
 
 def run(sessions: int = 5, browsers: int = 2, digits: int = 3, timeout_s: float = 180.0, seed: int = 0,
-        with_training: bool = False, start_spread_s: float = 10.0, think_s: tuple[float, float] = (2.0, 5.0)) -> dict:
-    """Start a server, run the classroom against it and summarise. Raises bh.BrowserUnavailable without a browser."""
+        with_training: bool = False, start_spread_s: float = 10.0, think_s: tuple[float, float] = (2.0, 5.0),
+        challenge: int = 0, db_url: str | None = None) -> dict:
+    """Start a server, run the classroom against it and summarise. Raises bh.BrowserUnavailable without a browser.
+
+    ``challenge`` of the websocket students play challenge mode; their drawings go to ``db_url``
+    (default: a fresh SQLite class store in the temporary data folder), which is emptied first.
+    """
     problem = bh.browser_problem()
     if problem:
         raise bh.BrowserUnavailable(problem)
     browsers = min(browsers, sessions)
+    challenge = max(0, min(challenge, sessions - browsers))
     with tempfile.TemporaryDirectory(prefix="classroom-") as tmp:
-        # Runs trained during the test land here, never in the repository's models/.
-        env = {"DIGITCORE_MODELS_DIR": str(Path(tmp) / "models")}
+        # Runs trained during the test land here, never in the repository's models/; drawings in its data/.
+        env = {"DIGITCORE_MODELS_DIR": str(Path(tmp) / "models"), "DIGITCORE_DATA_DIR": str(Path(tmp) / "data"),
+               "DIGITCORE_DB_URL": db_url or ""}
+        store_url = db_url or f"sqlite:///{Path(tmp) / 'data' / 'class.sqlite'}"
+        if challenge:
+            from digitcore.storage.class_store import ClassStore
+
+            ClassStore(store_url).clear()
         with bh.streamlit_server(env=env, timeout=timeout_s) as srv:
             print(f"server pid {srv.process.pid} at {srv.url}", file=sys.stderr, flush=True)
             with MemoryWatch(srv.process.pid) as mem:
@@ -385,15 +437,32 @@ def run(sessions: int = 5, browsers: int = 2, digits: int = 3, timeout_s: float 
                 cpu0 = mem.cpu_s()
                 t0 = time.perf_counter()
                 results, extra = asyncio.run(classroom(srv.url, sessions, browsers, digits, timeout_s, seed,
-                                                       with_training, start_spread_s, think_s))
+                                                       with_training, start_spread_s, think_s, challenge))
                 wall = time.perf_counter() - t0
                 server_cpu = mem.cpu_s() - cpu0
+                if challenge:
+                    time.sleep(2.0)  # the last background saves
             log = srv.log_tail(500_000)
+        if challenge:
+            from digitcore.storage.class_store import ClassStore
+
+            rows = ClassStore(store_url).count()
+            saves = extra.get("teacher_saves", 0) + sum(r.saves for r in results)
+            extra["class_store"] = "SQLite (temporary data folder)" if not db_url else "the --db-url database"
+            extra["class_rows_saved"] = rows
+            extra["class_saves_made"] = saves
+            extra["lost_rows"] = saves - rows
     in_browser = [ms for r in results[:browsers] for ms in r.latencies_ms]
     on_socket = [ms for r in results[browsers:] for ms in r.latencies_ms]
     errors = [e for r in results for e in r.errors]
     if "Traceback" in log:
         errors.append("the server log has a traceback")
+    if "database is locked" in log:
+        errors.append("the class store refused a save (database is locked)")
+    if extra.get("lost_rows"):
+        errors.append(f"{extra['lost_rows']} saved drawings are missing from the class store")
+    plain = [ms for r in results[browsers:] if not r.challenge for ms in r.latencies_ms]
+    saving = [ms for r in results if r.challenge for ms in r.latencies_ms]
     answers = [a for r in results for a in r.answers]
     return {
         "benchmark": "classroom_load",
@@ -412,6 +481,9 @@ def run(sessions: int = 5, browsers: int = 2, digits: int = 3, timeout_s: float 
         "stroke_to_answer_ms": latency_summary(in_browser + on_socket),
         "stroke_to_answer_ms_browser": latency_summary(in_browser),
         "stroke_to_answer_ms_websocket": latency_summary(on_socket),
+        "challenge_sessions": challenge,
+        "stroke_to_answer_ms_websocket_plain": latency_summary(plain),
+        "stroke_to_answer_ms_challenge": latency_summary(saving),
         "slowest": [{"ms": round(ms, 1), "session": r.index, "digit_no": k + 1, "at_s": round(r.when_s[k], 1)}
                     for ms, r, k in sorted(((ms, r, k) for r in results for k, ms in enumerate(r.latencies_ms)),
                                            key=lambda t: -t[0])[:5]],
@@ -436,6 +508,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="seconds between one answer and the next drawing's pen-up (default 2 5)")
     ap.add_argument("--timeout", type=float, default=180.0, help="seconds allowed for any single wait (180)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--challenge", type=int, default=0, metavar="N",
+                    help="N of the websocket students play challenge mode and save every drawing (default 0)")
+    ap.add_argument("--db-url", help="class store for their drawings (default: a fresh temporary SQLite file); "
+                    "it is emptied first")
     ap.add_argument("--json", type=Path, help="also write the result to this file")
     args = ap.parse_args(argv)
     if not 1 <= args.sessions <= 200 or not 1 <= args.digits <= 50 or args.browsers < 0:
@@ -444,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--think needs 0 <= MIN <= MAX and --spread must not be negative")
     try:
         result = run(args.sessions, args.browsers, args.digits, args.timeout, args.seed, args.with_training,
-                     args.spread, tuple(args.think))
+                     args.spread, tuple(args.think), args.challenge, args.db_url)
     except bh.BrowserUnavailable as exc:
         print(json.dumps({"error": str(exc)}), file=sys.stderr)
         return 2

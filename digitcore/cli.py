@@ -1,4 +1,4 @@
-"""Command line: ``python -m digitcore {predict,evaluate,train,presets}``.
+"""Command line: ``python -m digitcore {predict,evaluate,train,presets,class}``.
 
 Each subcommand lives in ``digitcore/commands/<name>.py`` with ``add_parser(subparsers)``
 and ``run(args) -> int``; this module only wires them together. Problems reach the user as one-line

@@ -20,6 +20,7 @@ from digitcore.storage.paths import mnist_path_from_env, models_dir
 from digitcore.insight.presentation import escape_markdown
 from digitcore.training.presets import CUSTOM, PRESETS, build_model, get_preset
 from digitcore.storage.runs import RunBusyError, RunNameError, check_run_name, free_run_name, run_files
+from pages.ui import class_training
 
 #: Seconds between refreshes of the progress area while a training runs. Every viewer's refresh is a
 #: (fragment) script run on the server, so this is not made shorter: 30 pupils watching = 20 runs/s.
@@ -242,12 +243,16 @@ def start_section(preset: str, arch: dict | None, options: dict, arch_ok: bool) 
         overwrite = st.checkbox(f"A run called **{name}** exists: replace it", key=f"train:overwrite:{name}")
         if not overwrite:
             st.warning("Choose another name, or tick the box to replace the old run.", icon=":material/warning:")
+    use_class = class_training.option()  # the class's drawings (teacher key), pages/ui/class_training.py
     disabled = bool(problem) or (exists and not overwrite) or not arch_ok
     if st.button("Start training", type="primary", icon=":material/play_arrow:", disabled=disabled,
                  key="train_start"):
+        class_data = class_training.load() if use_class else None
+        if use_class and class_data is None:
+            return
         try:
             cfg = get_preset(preset).config(name=name, **options, **({"architecture": arch} if arch else {}))
-            job_id = manager.start(cfg, out_dir=folder, overwrite=overwrite, owner=owner)
+            job_id = manager.start(cfg, out_dir=folder, overwrite=overwrite, owner=owner, class_data=class_data)
         except TrainingBusyError as exc:
             st.session_state["train_busy_message"] = str(exc)
             st.rerun()  # shows the running training instead of the form
@@ -346,6 +351,7 @@ def render_job(snap: JobState, *, controls=None) -> None:
         kind, text = tv.status_headline(snap)
         getattr(st, kind)(text, icon={"success": ":material/check_circle:", "warning": ":material/stop_circle:",
                                       "error": ":material/error:"}[kind])
+        class_training.show_result(snap.meta)
     if snap.active:
         epoch_part = snap.batch / snap.steps if snap.steps else 0.0
         st.progress(min(epoch_part, 1.0), text=tv.batch_progress_text(snap) if snap.epoch else snap.phase)

@@ -11,6 +11,13 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "datasets"
 
+# The class's database (issue 14) of pages and commands run by tests goes to a temporary folder,
+# never into the repository's data/ (tests that look at it set their own DIGITCORE_DATA_DIR).
+if not os.environ.get("DIGITCORE_DATA_DIR"):
+    import tempfile
+
+    os.environ["DIGITCORE_DATA_DIR"] = tempfile.mkdtemp(prefix="digitcore-test-data-")
+
 
 def _need(path: Path | None, what: str) -> Path:
     if path is not None and path.exists():
@@ -81,3 +88,50 @@ def browser_ok() -> None:
         if os.environ.get("CI"):
             pytest.fail(f"browser test cannot run in CI: {problem}")
         pytest.skip(problem)
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A real PostgreSQL database: ``$DIGITCORE_TEST_PG_URL`` (``.ci/run`` starts one), else a throw-away
+    server started here with ``tests/pg_server.py``. In CI a missing URL fails the test, never skips it."""
+    env = os.environ.get("DIGITCORE_TEST_PG_URL", "").strip()
+    if env:
+        yield env
+        return
+    if os.environ.get("CI"):
+        pytest.fail("DIGITCORE_TEST_PG_URL is not set: .ci/run must start PostgreSQL for the tests")
+    import pg_server
+
+    if pg_server.pg_bin_dir() is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    import shutil
+    import tempfile
+
+    # Directly under /tmp: pytest's own temp folders are private to root, and the server runs as postgres.
+    base = Path(tempfile.mkdtemp(prefix="digitcore-pg-"))
+    base.chmod(0o755)
+    try:
+        yield pg_server.start(base / "server")
+    finally:
+        pg_server.stop(base / "server")
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def reset_database(url: str) -> None:
+    """Drop the class store's tables so a test starts from an empty PostgreSQL database."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS drawings, schema_version"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """A fresh, empty class store URL: a SQLite file, then the real PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'class.sqlite'}"
+    url = request.getfixturevalue("pg_url")
+    reset_database(url)
+    return url

@@ -27,6 +27,9 @@ def add_parser(sub) -> None:
     p.add_argument("--data", help="MNIST .npz (default: $DIGITCORE_MNIST, else Keras' download)")
     p.add_argument("--out", help="folder for the run (default: the models folder)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run of that name")
+    p.add_argument("--class-data", nargs="?", const="", default=None, metavar="URL",
+                   help="add the class's drawings (default store, or this database URL); a fixed quarter is held "
+                   "out and the JSON records its accuracy before (default model) and after")
 
     g = p.add_argument_group("training")
     g.add_argument("--epochs", type=int)
@@ -127,17 +130,24 @@ def run(args: argparse.Namespace) -> int:
     from ..storage.runs import RunBusyError
     from ..training.jobs import TrainingBusyError, get_manager
 
+    from ..storage.class_store import ClassStoreError
+
+    class_data = None
     try:
         cfg = config_from_args(args)
         data = load_mnist(args.data)
-    except (ValueError, DataError) as exc:
+        if args.class_data is not None:
+            from ..training.class_data import load_class_data
+
+            class_data = load_class_data(args.class_data or None)
+    except (ValueError, DataError, ClassStoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     manager = get_manager()
     bar = TextProgress(cfg.epochs)
     try:
         manager.start(cfg, data=data, out_dir=args.out or models_dir(), overwrite=args.overwrite, listener=bar,
-                      owner="command line")
+                      owner="command line", class_data=class_data)
     except (ValueError, FileExistsError, TrainingBusyError, RunBusyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -152,6 +162,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"{state.status}: {state.out_dir}/{state.name}.keras  test accuracy {acc:.2%}  {seconds}")
     else:
         print(f"{state.status}: no model saved  {seconds}")
+    cd = m.get("class_data")
+    if cd:
+        before = (cd.get("before") or {}).get("accuracy")
+        after = (cd.get("after") or {}).get("accuracy")
+        fmt = lambda a: "n/a" if a is None else f"{a:.2%}"  # noqa: E731
+        print(f"class drawings held out: {cd['held_out_drawings']}  accuracy before "
+              f"({(cd.get('before') or {}).get('model', 'no baseline')}) {fmt(before)}  after {fmt(after)}")
     if m.get("error"):
         print(f"error: {m['error']}", file=sys.stderr)
     return 0 if state.status == "finished" else 1

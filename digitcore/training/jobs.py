@@ -178,6 +178,7 @@ class TrainingManager:
         overwrite: bool = False,
         owner: str = "",
         listener: Callable[[dict[str, Any]], None] | None = None,
+        class_data: Any = None,
     ) -> str:
         """Validate and start training ``cfg`` in the background; returns the job id.
 
@@ -206,7 +207,7 @@ class TrainingManager:
                              owner=owner.strip()[:60], config=cfg.to_dict(), out_dir=str(out), epochs=cfg.epochs)
             job = _Job(state)
             job.thread = threading.Thread(target=self._run, name=f"digitcore-training-{cfg.name}", daemon=True,
-                                          args=(job, cfg, data, data_path, out, overwrite, listener))
+                                          args=(job, cfg, data, data_path, out, overwrite, listener, class_data))
             self._job = job
             _guard_clear_session()
             job.thread.start()
@@ -268,7 +269,8 @@ class TrainingManager:
         # The same copy the app's pages use (one per process); without a path, Keras' download.
         return load_mnist_shared(path) if path is not None else load_mnist(None)
 
-    def _run(self, job: _Job, cfg: TrainConfig, data, data_path, out: Path, overwrite: bool, listener) -> None:
+    def _run(self, job: _Job, cfg: TrainConfig, data, data_path, out: Path, overwrite: bool, listener,
+             class_data: Any = None) -> None:
         from .loop import train
 
         def on_event(ev: dict[str, Any]) -> None:
@@ -285,7 +287,7 @@ class TrainingManager:
                     job.state.phase = "Building the model…"
             # Visitors of the app come first: this thread and TensorFlow's compute threads run "nice".
             lower_training_priority()
-            train(cfg, data, out, on_event=on_event, stop_event=job.stop, overwrite=overwrite)
+            train(cfg, data, out, on_event=on_event, stop_event=job.stop, overwrite=overwrite, class_data=class_data)
         except Exception as exc:  # shown to every viewer; the traceback goes to the server log
             log.exception("training job %s failed", cfg.name)
             if write_problem(exc):  # disk full or read-only: say so, and where

@@ -256,12 +256,15 @@ def train(
     on_event: Callable[[Event], None] | None = None,
     stop_event: threading.Event | None = None,
     overwrite: bool = False,
+    class_data: Any = None,
 ) -> RunResult:
     """Train ``cfg`` on ``data``; save the run into ``out_dir`` atomically and return what was written.
 
     Raises before anything starts: ValueError (invalid config), FileExistsError (the run exists and
     ``overwrite`` is false), RunBusyError (someone is training that name right now). Once training has
-    begun, problems are recorded in the run (status "failed") instead of raised.
+    begun, problems are recorded in the run (status "failed") instead of raised. ``class_data``
+    (:class:`digitcore.training.class_data.ClassData`) adds the class's drawings and records their
+    held-out accuracy before and after in the JSON's ``class_data``.
     """
     cfg.validate()
     out_dir = Path(out_dir)
@@ -273,7 +276,7 @@ def train(
         # retraining gives it back instead of leaving the name with nothing usable.
         replacing = set_aside(files)
         try:
-            result = _train_locked(cfg, data, files, _safe_emitter(on_event), stop_event)
+            result = _train_locked(cfg, data, files, _safe_emitter(on_event), stop_event, class_data)
         except BaseException:
             if replacing:
                 restore_set_aside(files)
@@ -288,13 +291,16 @@ def train(
 
 
 def _train_locked(cfg: TrainConfig, data: Mnist, files: RunFiles, emit: Callable[[Event], None],
-                  stop_event: threading.Event | None) -> RunResult:
+                  stop_event: threading.Event | None, class_data: Any = None) -> RunResult:
     import keras
 
     out_dir = files.model.parent
     started = time.time()
     keras.utils.set_random_seed(cfg.seed)
     x_tr, y_tr, x_val, y_val = _split(cfg, data)
+    if class_data is not None:  # the class's drawings: training part added, held-out part measured before
+        class_data.measure_before()
+        x_tr, y_tr = class_data.extend(x_tr, y_tr)
     steps = math.ceil(len(x_tr) / cfg.batch_size)
     model = compiled_model(cfg)
     summary = summarize_model(model)
@@ -393,6 +399,8 @@ def _train_locked(cfg: TrainConfig, data: Mnist, files: RunFiles, emit: Callable
         loss, acc = evaluate_arrays(final, data.x_test, data.y_test)
         meta["test_accuracy"], meta["test_loss"] = acc, loss
         meta["model_bytes"] = files.model.stat().st_size
+    if class_data is not None:
+        meta["class_data"] = class_data.report(final)
     # If even this fails (disk full or read-only), the OSError goes to the caller and the JSON on disk
     # still says "running", which the model list shows as failed (interrupted), never as finished.
     atomic_write_text(files.meta, json.dumps(meta, indent=2) + "\n")

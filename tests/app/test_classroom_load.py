@@ -101,13 +101,17 @@ def test_training_waits_between_batches_while_an_answer_is_computed(small_mnist_
 
 
 def test_a_classroom_of_five_with_a_training_running(browser_ok, mnist_path):
-    """Five visitors (two in Chromium, three as websocket clients) draw while someone trains."""
+    """Five visitors (two in Chromium, three as websocket clients, two of those in challenge mode) draw while
+    someone trains."""
     sys.path.insert(0, str(REPO / "benchmarks"))
     import classroom_load
 
     result = classroom_load.run(sessions=5, browsers=2, digits=2, with_training=True, start_spread_s=3.0,
-                                think_s=(1.0, 2.0), timeout_s=240.0)
+                                think_s=(1.0, 2.0), timeout_s=240.0, challenge=2)
     assert result["errors"] == 0, result["error_messages"]
+    # Two of them play challenge mode (issue 14): every drawing they saved is in the class store.
+    assert result["challenge_sessions"] == 2 and result["class_saves_made"] == 2 + 2 * 2
+    assert result["class_rows_saved"] == result["class_saves_made"] and result["lost_rows"] == 0
     assert result["answers"] == result["answers_expected"] == 10
     assert result["correct"] == 10, "every drawn digit is recognised"
     assert result["training_still_running_at_end"], "the answers were measured while the training ran"
