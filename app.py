@@ -313,7 +313,7 @@ def upload_tab(predictor: Predictor | None, model_key: str) -> None:
 
 def main() -> None:
     """Lay out the home page."""
-    st.set_page_config(page_title="Digit recogniser", page_icon="✏️", layout="wide")
+    st.set_page_config(page_title=pres.page_title(pres.APP_NAME), page_icon="✏️", layout="wide")
     st.html(CSS)
     st.title("✏️ Handwritten digit recogniser")
     st.markdown(
@@ -341,4 +341,7 @@ def answer_page() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # st.navigation names the home page (not "app") and lists pages/*.py; main() is the home page.
+    from pages.ui.navigation import run_navigation
+
+    run_navigation(main)

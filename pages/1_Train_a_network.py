@@ -17,6 +17,7 @@ from digitcore.model.architectures import CUSTOM_DEFAULTS, CUSTOM_KERNELS, CUSTO
 from digitcore.training.augment import AugmentConfig
 from digitcore.training.jobs import JobState, TrainingBusyError, get_manager
 from digitcore.storage.paths import mnist_path_from_env, models_dir
+from digitcore.insight import presentation as pres
 from digitcore.insight.presentation import escape_markdown
 from digitcore.training.presets import CUSTOM, PRESETS, build_model, get_preset
 from digitcore.storage.runs import RunBusyError, RunNameError, check_run_name, free_run_name, run_files
@@ -392,14 +393,16 @@ def live_area(job_id: str) -> None:
 def home_link() -> None:
     """Where to try the new model."""
     label = "Try it: pick it in the model picker on the home page"
+    from pages.ui.navigation import home_page
+
     try:
-        st.page_link("app.py", label=label, icon=":material/draw:")
+        st.page_link(home_page() or "app.py", label=label, icon=":material/draw:")
     except StreamlitPageNotFoundError:  # the page run on its own (tests): no home page to link to
         st.caption(label)
 
 
 def main() -> None:
-    st.set_page_config(page_title="Train a network", page_icon="🧠", layout="wide")
+    st.set_page_config(page_title=pres.page_title("Train a network"), page_icon="🧠", layout="wide")
     st.html(CSS)
     st.title("🧠 Train a network")
     st.markdown("Choose a network, set how it learns, and watch it get better epoch by epoch. "

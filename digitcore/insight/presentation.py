@@ -30,6 +30,10 @@ __all__ = [
     "probability_chart_spec",
     "runner_up_text",
     "model_label",
+    "model_name",
+    "with_article",
+    "page_title",
+    "plural",
     "to_rgb",
     "fit_within",
     "preview_with_bbox",
@@ -67,12 +71,14 @@ class Answer:
 
 
 def format_percent(p: float) -> str:
-    """A probability as a whole percentage that never claims 0% or 100% unless exact."""
+    """A model's probability as a whole percentage, the one format every page uses.
+
+    Never "100%": a float32 softmax rounds to exactly 1.0 although the model is never
+    certain, so anything from 99.5% up reads ``">99%"`` (and tiny ones ``"<1%"``).
+    """
     p = float(p)
     if not np.isfinite(p) or p <= 0.0:
         return "0%"
-    if p >= 1.0:
-        return "100%"
     pct = round(p * 100)
     if pct < 1:
         return "<1%"
@@ -88,13 +94,39 @@ def answer_for(prediction: Prediction, *, empty_hint: str = "") -> Answer:
     pct = format_percent(prediction.confidence)
     d = prediction.digit
     if prediction.confidence >= LOW_CONFIDENCE:
-        return Answer("sure", str(d), f"It's a {d}! I'm {pct} sure.", pct)
-    return Answer("unsure", f"{d}?", f"Maybe a {d}? I'm not sure ({pct}).", pct)
+        return Answer("sure", str(d), f"It's {with_article(d)}! I'm {pct} sure.", pct)
+    return Answer("unsure", f"{d}?", f"Maybe {with_article(d)}? I'm not sure ({pct}).", pct)
+
+
+def with_article(digit: int) -> str:
+    """``"a 7"`` but ``"an 8"``: the article as the digit is spoken."""
+    return f"an {digit}" if digit == 8 else f"a {digit}"
+
+
+#: What the shipped model is called in words, on every page.
+DEFAULT_MODEL_TITLE = "Default model"
+#: Appended to every browser tab title.
+APP_NAME = "Digit recogniser"
+
+
+def page_title(title: str) -> str:
+    """A browser tab title, e.g. ``"Train a network · Digit recogniser"``."""
+    return f"{title} · {APP_NAME}" if title and title != APP_NAME else APP_NAME
+
+
+def model_name(entry: Any) -> str:
+    """The one name of a model (a ``model_store.ModelEntry``) in words: "Default model" or the run's name."""
+    return DEFAULT_MODEL_TITLE if entry.is_default else entry.name
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``"1 epoch"``, ``"2 epochs"``, ``"0 epochs"`` (``many`` for irregular plurals)."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 def model_label(entry: Any) -> str:
     """Short name for a model picker (a ``model_store.ModelEntry``); accuracy is shown beside it."""
-    name = "Default model" if entry.is_default else entry.name
+    name = model_name(entry)
     status = entry.meta.get("status")
     if status == "running":
         return f"{name} (still training)"

@@ -51,7 +51,7 @@ CSS = f"""
 
 def setup_page(title: str, icon: str, intro: str) -> None:
     """Page config, the shared look, a title and a one-paragraph introduction."""
-    st.set_page_config(page_title=title, page_icon=icon, layout="wide")
+    st.set_page_config(page_title=pres.page_title(title), page_icon=icon, layout="wide")
     st.html(CSS)
     st.title(f"{icon} {title}")
     st.markdown(intro)
