@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from digitcore.insight import presentation as pres
 from pages.ui.insight import evaluate_entry, get_mnist, pick_eval_set, pick_model, setup_page, top_errors_view
 
 INTRO = (
@@ -33,7 +34,7 @@ def main() -> None:
     result = evaluate_entry(entry, data)
     if result is None:
         return
-    top_errors_view(result, data.x, key="te", title=f"{entry.name} on {data.name}: most confidently wrong")
+    top_errors_view(result, data.x, key="te", title=f"{pres.model_name(entry)} on {data.name}: most confidently wrong")
 
 
 if __name__ == "__main__":

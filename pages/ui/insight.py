@@ -63,12 +63,12 @@ def setup_page(title: str, icon: str, intro: str) -> None:
 def predictor_for(entry: ModelEntry) -> Predictor | None:
     """The entry's loaded model, or None after showing why it cannot be used."""
     if entry.problem:
-        st.error(f"**{entry.name}** can't be used: {entry.problem}", icon=":material/error:")
+        st.error(f"**{pres.model_name(entry)}** can't be used: {entry.problem}", icon=":material/error:")
         return None
     try:
         return load_predictor(*model_key(entry))
     except (ModelLoadError, OSError) as exc:
-        st.error(f"**{entry.name}** can't be used: {exc}", icon=":material/error:")
+        st.error(f"**{pres.model_name(entry)}** can't be used: {exc}", icon=":material/error:")
         return None
 
 
@@ -77,7 +77,8 @@ def entry_label(entry: ModelEntry) -> str:
     label = pres.model_label(entry)
     preset = entry.meta.get("preset")
     acc = entry.meta.get("test_accuracy")
-    extra = [str(preset)] if preset and preset != entry.name else []
+    # The shipped model is "Default model" everywhere, not also its preset's name.
+    extra = [str(preset)] if preset and preset != entry.name and not entry.is_default else []
     if isinstance(acc, (int, float)) and not entry.problem:
         extra.append(f"{acc:.2%} on MNIST test")
     return f"{label} · {' · '.join(extra)}" if extra else label
@@ -172,11 +173,11 @@ def evaluate_entry(entry: ModelEntry, data: EvalSet) -> EvalResult | None:
     if predictor_for(entry) is None:
         return None
     path, mtime_ns = model_key(entry)
-    with st.spinner(f"{entry.name} is looking at {len(data):,} images (only the first time)…"):
+    with st.spinner(f"{pres.model_name(entry)} is looking at {len(data):,} images (only the first time)…"):
         try:
             return evaluate_cached(path, mtime_ns, data.key, data.x, data.y)
         except (ModelLoadError, ValueError) as exc:
-            st.error(f"Could not evaluate {entry.name}: {exc}")
+            st.error(f"Could not evaluate {pres.model_name(entry)}: {exc}")
             return None
 
 
