@@ -17,6 +17,8 @@ from digitcore.imaging.image_io import MAX_BYTES, MAX_PIXELS
 from digitcore.storage.model_store import ModelEntry, list_models
 from digitcore.model.predictor import LOW_CONFIDENCE, ModelLoadError, Prediction, Predictor
 from digitcore.model.priority import interactive
+from pages.ui import layout, presenter
+from pages.ui.canvas_tools import canvas_with_tools
 from pages.ui.models import load_predictor, model_key
 
 log = logging.getLogger(__name__)
@@ -114,7 +116,8 @@ def render_answer(prediction: Prediction, *, empty_hint: str = "") -> None:
         f'<div class="dc-headline">{answer.headline}</div>',
         unsafe_allow_html=True,
     )
-    st.vega_lite_chart(pres.probability_frame(prediction.probabilities), pres.probability_chart_spec(),
+    st.vega_lite_chart(pres.probability_frame(prediction.probabilities),
+                       pres.probability_chart_spec(**presenter.chart_options()),
                        width="stretch")
     runner_up = pres.runner_up_text(prediction)
     if runner_up:
@@ -173,25 +176,13 @@ def side_by_side(left_width: int, key: str):
 
 def draw_canvas():
     """Canvas (left) and an empty answer area (right); returns the canvas result and that area."""
-    left, right = side_by_side(CANVAS_SIDE + 4, "draw")
+    side = presenter.canvas_side(CANVAS_SIDE)
+    left, right = side_by_side(side + 4, "draw")
     with left:
-        pen = st.session_state.get("pen_size", 20)
-        result = st_canvas(
-            stroke_width=pen,
-            stroke_color="#FFFFFF",
-            background_color="#000000",
-            height=CANVAS_SIDE,
-            width=CANVAS_SIDE,
-            drawing_mode="freedraw",
-            key=f"canvas-{st.session_state.get('canvas_round', 0)}",
-            return_image_data=True,
-            update_streamlit=True,
-        )
-        clear_col, pen_col = st.columns([1, 2], vertical_alignment="bottom")
-        clear_col.button("Clear", icon=":material/delete:", on_click=_clear_canvas, key="clear_canvas",
-                         width="stretch")
-        pen_col.slider("Pen size", min_value=6, max_value=40, value=20, key="pen_size")
-        st.caption("Tip: draw one big digit in the middle, like on paper.")
+        # Finger-sized Undo / Clear / Pen-Eraser instead of the component's toolbar (pages/ui/canvas_tools.py).
+        result = canvas_with_tools(st_canvas, side)
+        st.caption('<span class="dc-tip">Tip: draw one big digit in the middle, like on paper.</span>',
+                   unsafe_allow_html=True)
     return result, right
 
 
@@ -315,10 +306,14 @@ def main() -> None:
     """Lay out the home page."""
     st.set_page_config(page_title=pres.page_title(pres.APP_NAME), page_icon="✏️", layout="wide")
     st.html(CSS)
+    layout.apply()  # projector / tablet / phone widths (pages/ui/layout.py)
+    presenter.setup()  # the presenter toggle; ?present=1 (pages/ui/presenter.py)
     st.title("✏️ Handwritten digit recogniser")
     st.markdown(
+        '<div class="dc-intro">'
         "Draw a digit and a small neural network, trained on 60,000 handwritten digits (MNIST), "
-        "guesses which one it is and shows how sure it is."
+        "guesses which one it is and shows how sure it is.</div>",
+        unsafe_allow_html=True,
     )
     # A training running on this server pauses between batches while this page is being answered.
     with interactive():

@@ -194,16 +194,40 @@ def probability_frame(probabilities: Sequence[float]) -> pd.DataFrame:
     )
 
 
-def probability_chart_spec(height: int = 220) -> dict[str, Any]:
-    """A Vega-Lite bar chart for :func:`probability_frame`: best guess highlighted, top three labelled."""
+#: Chart text colours with at least 4.5:1 contrast on the page background (#f7f9fa): for projectors.
+AXIS_TEXT = "#1f2d36"
+AXIS_MUTED = "#3d4f5c"
+
+
+def readable_axis_config(font_scale: float = 1.0) -> dict[str, Any]:
+    """Vega-Lite ``config`` for axes and legends: dark labels (>= 4.5:1 contrast), sizes times ``font_scale``."""
+    return {
+        "axis": {"labelColor": AXIS_TEXT, "titleColor": AXIS_MUTED, "labelFontSize": round(12 * font_scale),
+                 "titleFontSize": round(12 * font_scale), "tickColor": AXIS_MUTED, "domainColor": AXIS_MUTED},
+        "legend": {"labelColor": AXIS_TEXT, "titleColor": AXIS_MUTED, "labelFontSize": round(12 * font_scale),
+                   "titleFontSize": round(12 * font_scale)},
+        "title": {"color": AXIS_TEXT},
+        "text": {"color": AXIS_TEXT},
+    }
+
+
+def probability_chart_spec(height: int = 220, font_scale: float = 1.0) -> dict[str, Any]:
+    """A Vega-Lite bar chart for :func:`probability_frame`: best guess highlighted, top three labelled.
+
+    All ten digits are always labelled (no label is dropped for lack of room);
+    ``font_scale`` enlarges the text (presenter mode).
+    """
     x = {
         "field": "digit",
         "type": "ordinal",
         "sort": [str(i) for i in range(10)],
-        "axis": {"labelAngle": 0, "title": "digit", "labelFontSize": 16, "titleFontSize": 13},
+        "axis": {"labelAngle": 0, "title": "digit", "labelFontSize": round(16 * font_scale),
+                 "titleFontSize": round(13 * font_scale), "labelOverlap": False, "labelSeparation": 0,
+                 "labelFlush": False},
     }
     return {
-        "height": height,
+        "height": round(height * (1 + (font_scale - 1) / 2)),
+        "config": readable_axis_config(font_scale),
         "encoding": {"x": x},
         "layer": [
             {
@@ -228,7 +252,8 @@ def probability_chart_spec(height: int = 220) -> dict[str, Any]:
                 },
             },
             {
-                "mark": {"type": "text", "dy": -8, "fontSize": 13, "fontWeight": "bold"},
+                "mark": {"type": "text", "dy": -8, "fontSize": round(13 * font_scale), "fontWeight": "bold",
+                         "color": AXIS_TEXT},
                 "encoding": {
                     "y": {"field": "probability", "type": "quantitative"},
                     "text": {"field": "label"},
