@@ -17,7 +17,8 @@ from digitcore.imaging.image_io import MAX_BYTES, MAX_PIXELS
 from digitcore.storage.model_store import ModelEntry, list_models
 from digitcore.model.predictor import LOW_CONFIDENCE, ModelLoadError, Prediction, Predictor
 from digitcore.model.priority import interactive
-from pages.ui import layout, presenter
+from digitcore.insight.upload_view import upload_table
+from pages.ui import layout, presenter, uploads
 from pages.ui.canvas_tools import canvas_with_tools
 from pages.ui.models import load_predictor, model_key
 
@@ -32,7 +33,7 @@ DRAW_HINT = "Draw a digit from 0 to 9 in the black square. I'll guess as soon as
 UPLOAD_HINT = (
     "Upload a photo or scan of **one handwritten digit** per picture (PNG, JPEG, WebP, BMP or GIF, "
     f"up to {MAX_BYTES // 2**20} MB and {MAX_PIXELS // 1_000_000} megapixels). "
-    "Several files at once give a table of results."
+    "Several files at once give a table of results; a new single file replaces the earlier ones."
 )
 
 CSS = f"""
@@ -253,50 +254,61 @@ def render_single_upload(result: pres.UploadResult) -> None:
     render_how_it_sees(prediction)
 
 
-def render_many_uploads(results: list[pres.UploadResult]) -> None:
-    """Several files: a results table and thumbnails with the digit boxes."""
+def render_many_uploads(results: list[pres.UploadResult], predictor: Predictor | None = None,
+                        files: list | None = None) -> None:
+    """Several files: a results table (right/wrong when names carry labels) and thumbnails that open."""
     st.markdown(f"**{pres.batch_summary(results)}**")
     for r in results:
         if r.error:
             st.warning(f"**{pres.escape_markdown(r.name)}**: {r.error}", icon=":material/broken_image:")
-    table = pres.results_frame(results)
+    table = upload_table(results)
     st.dataframe(
-        table.assign(confidence=table["confidence"] * 100),
+        table.drop(columns=["confidence"]),
         hide_index=True,
         width="stretch",
         column_config={
             "file": st.column_config.TextColumn("File"),
             "digit": st.column_config.TextColumn("Digit", width="small"),
-            "confidence": st.column_config.ProgressColumn(
-                "Confidence", format="%.0f%%", min_value=0.0, max_value=100.0, width="medium"
-            ),
+            # The app's one confidence format (">99%", never a rounded "100%").
+            "sure": st.column_config.TextColumn("Confidence", width="small"),
             "message": st.column_config.TextColumn("Message", width="large"),
+            "true digit": st.column_config.TextColumn("True digit (from the name)", width="small"),
+            "right": st.column_config.TextColumn("Right?", width="small"),
         },
     )
     per_row = 6
     for start in range(0, len(results), per_row):
         cols = st.columns(per_row)
-        for col, r in zip(cols, results[start : start + per_row]):
-            col.image(pres.thumbnail(r), caption=pres.upload_caption(r))
+        for col, (i, r) in zip(cols, enumerate(results[start : start + per_row], start)):
+            with col:
+                st.image(pres.thumbnail(r), caption=pres.upload_caption(r))
+                if predictor is not None and files is not None and not r.error and uploads.open_buttons(i):
+                    f = files[i]
+                    full = pres.for_display(pres.analyse_upload(predictor, f.name, f.getvalue(), keep_steps=True),
+                                            max_side=PREVIEW_SIDE)
+                    uploads.answer_dialog(render_single_upload, full)
 
 
 def upload_tab(predictor: Predictor | None, model_key: str) -> None:
     """File uploader; one file gets the full answer panel, several get a table."""
     files = st.file_uploader(
         f"Pictures of handwritten digits (up to {MAX_BYTES // 2**20} MB each)", type=UPLOAD_TYPES,
-        accept_multiple_files=True, key="uploads"
+        accept_multiple_files=True, key=uploads.uploader_key()
     )
+    # A single new file replaces the earlier ones (pages/ui/uploads.py).
+    files = uploads.current_files(list(files or []))
     if not files:
         st.info(UPLOAD_HINT, icon=":material/upload:")
         return
     if predictor is None:
         st.warning("Pick a working model in the sidebar to get an answer.")
         return
-    results = analyse_files(predictor, model_key, list(files))
+    uploads.remove_all_button(len(files))
+    results = analyse_files(predictor, model_key, files)
     if len(results) == 1:
         render_single_upload(results[0])
     else:
-        render_many_uploads(results)
+        render_many_uploads(results, predictor, files)
 
 
 # ----------------------------------------------------------------------------- page
