@@ -41,8 +41,8 @@ CSS = f"""
 .dc-answer {{ font-size: 7.5rem; font-weight: 700; line-height: 1; margin: 0.2rem 0 0.4rem 0;
   font-variant-numeric: tabular-nums; }}
 .dc-answer.dc-sure {{ color: {pres.TOP_COLOUR}; }}
-.dc-answer.dc-unsure {{ color: #c27c0e; }}
-.dc-answer.dc-empty {{ color: #9aa7b0; }}
+.dc-answer.dc-unsure {{ color: #96600a; }}
+.dc-answer.dc-empty {{ color: #5b6a75; }}
 .dc-headline {{ font-size: 1.35rem; margin-bottom: 0.6rem; }}
 /* Less empty space above the title, so the canvas is on screen without scrolling on a tablet. */
 [data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }}

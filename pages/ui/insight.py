@@ -34,13 +34,13 @@ CSS = f"""
 .dc-big {{ font-size: 1.6rem; font-weight: 700; font-variant-numeric: tabular-nums; }}
 .dc-true {{ color: {pres.TOP_COLOUR}; }}
 .dc-said {{ color: #c0392b; }}
-.dc-arrow {{ color: #8a99a4; font-size: 1.2rem; margin: 0 0.3rem; }}
-.dc-rank {{ color: #8a99a4; font-size: 0.8rem; margin-right: 0.25rem; }}
+.dc-arrow {{ color: #5b6a75; font-size: 1.2rem; margin: 0 0.3rem; }}
+.dc-rank {{ color: #5b6a75; font-size: 0.8rem; margin-right: 0.25rem; }}
 .dc-card-line {{ font-size: 0.82rem; color: #4a5a66; line-height: 1.35; }}
-.dc-muted {{ color: #7b8a95; }}
+.dc-muted {{ color: #56656f; }}
 .dc-right {{ color: {pres.TOP_COLOUR}; font-weight: 600; }}
 .dc-wrong {{ color: #c0392b; font-weight: 600; }}
-.dc-none {{ color: #8a99a4; }}
+.dc-none {{ color: #5b6a75; }}
 /* Numbers printed on the heatmap must not swallow clicks meant for their cell (Vega's SVG hit-testing). */
 [data-testid="stVegaLiteChart"] .mark-text text {{ pointer-events: none; }}
 .dc-model-line {{ font-size: 0.9rem; line-height: 1.45; white-space: nowrap; overflow: hidden;
