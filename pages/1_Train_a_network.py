@@ -244,8 +244,14 @@ def start_section(preset: str, arch: dict | None, options: dict, arch_ok: bool) 
         if not overwrite:
             st.warning("Choose another name, or tick the box to replace the old run.", icon=":material/warning:")
     disabled = bool(problem) or (exists and not overwrite) or not arch_ok
+    busy = manager.snapshot()
+    if busy is not None and busy.active:
+        # The form stays (so its settings are kept for the next run); Start comes back when it ends.
+        st.caption(":material/hourglass_top: A training is running: Start comes back when it ends.")
+        return
+    again = st.session_state.pop("train_again", False) and not disabled
     if st.button("Start training", type="primary", icon=":material/play_arrow:", disabled=disabled,
-                 key="train_start"):
+                 key="train_start") or again:
         try:
             cfg = get_preset(preset).config(name=name, **options, **({"architecture": arch} if arch else {}))
             job_id = manager.start(cfg, out_dir=folder, overwrite=overwrite, owner=owner)
@@ -289,9 +295,12 @@ def settings_form() -> None:
 
 
 def render_curves(snap: JobState) -> None:
-    """Loss, accuracy and learning-rate charts; they grow by one point per finished epoch."""
+    """A live per-batch loss curve, then loss, accuracy and learning-rate charts (one point per finished epoch)."""
+    if snap.batch_history:
+        st.vega_lite_chart(tv.batch_loss_frame(snap.batch_history), tv.batch_loss_chart_spec(), width="stretch",
+                           height=tv.CHART_HEIGHT)
     if not snap.history:
-        st.caption(":material/monitoring: The curves appear when the first epoch ends.")
+        st.caption(":material/monitoring: The per-epoch curves appear when the first epoch ends.")
         return
     frame = tv.history_frame(snap.history)
     st.html(tv.legend_html())
@@ -317,6 +326,7 @@ def render_metrics(snap: JobState) -> None:
     c3.metric("Epochs done", f"{snap.epochs_done} / {snap.epochs}")
     lr = last.get("learning_rate", snap.config.get("learning_rate"))
     c4.metric("Learning rate", tv.format_lr(lr))
+    st.caption(tv.which_data_text(snap))
 
 
 def render_messages(snap: JobState) -> None:
@@ -418,14 +428,24 @@ def main() -> None:
                     "a time, so there is no Start button until it ends. You can watch it here.",
                     icon=":material/hourglass_top:")
         live_area(snap.job_id)
+        # Kept on the page (folded) so the chosen settings are still there when the run ends.
+        with st.expander("Settings for the next run", icon=":material/tune:"):
+            settings_form()
         return
     st.session_state.pop("train_busy_message", None)  # that training has ended meanwhile
+    if snap is not None and st.session_state.get("train_named_after") != snap.job_id:
+        # A run ended (its files now exist): suggest a fresh free name; every other setting stays.
+        st.session_state["train_named_after"] = snap.job_id
+        st.session_state["train_round"] = st.session_state.get("train_round", 0) + 1
     if snap is not None:
         if snap.job_id in my_jobs():
             with st.container(border=True, key="train_result"):
                 render_job(snap)
                 if snap.status in ("finished", "stopped") and (snap.meta or {}).get("test_accuracy") is not None:
                     home_link()
+                st.button("Train again", icon=":material/replay:", key="train_again_button",
+                          on_click=lambda: st.session_state.update(train_again=True),
+                          help="Start a new run with the settings below (they are kept), under a fresh name.")
         else:
             with st.expander(f"Last training on this server: {snap.name} ({snap.status})", icon=":material/history:"):
                 render_job(snap)
