@@ -13,7 +13,7 @@ import socket
 
 import segno
 
-__all__ = ["is_loopback_host", "lan_address", "join_address", "qr_svg"]
+__all__ = ["is_loopback_host", "lan_address", "join_address", "qr_svg", "qr_png"]
 
 
 def _split_host(host: str) -> tuple[str, str]:
@@ -83,3 +83,12 @@ def qr_svg(url: str, scale: int = 6, dark: str = "#1f2d36", light: str = "#fffff
     """
     qr = segno.make(url, error="m", micro=False)
     return qr.svg_inline(scale=scale, dark=dark, light=light, border=4, title=f"QR code for {url}")
+
+
+def qr_png(url: str, scale: int = 6, dark: str = "#1f2d36", light: str = "#ffffff") -> bytes:
+    """The same QR code as a PNG (what ``st.image`` shows; inline SVG is stripped by the page's sanitiser)."""
+    import io
+
+    buf = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(buf, kind="png", scale=scale, dark=dark, light=light, border=4)
+    return buf.getvalue()

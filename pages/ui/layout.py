@@ -20,7 +20,7 @@ CSS = f"""
 <style>
 /* The canvas + answer rows wrap: the answer goes below rather than getting squeezed. Streamlit wraps
    each panel in an element container, so the sizes go on the container holding the keyed panel. */
-.st-key-draw_row, .st-key-upload_row {{ flex-wrap: wrap; }}
+.st-key-draw_row, .st-key-upload_row {{ flex-wrap: wrap; column-gap: 2rem !important; }}
 .st-key-draw_row > div:has(> .st-key-draw_right), .st-key-upload_row > div:has(> .st-key-upload_right) {{
   flex: 1 1 {ANSWER_MIN}px !important; min-width: min(100%, {ANSWER_MIN}px) !important; }}
 .st-key-draw_row > div:has(> .st-key-draw_left), .st-key-upload_row > div:has(> .st-key-upload_left) {{

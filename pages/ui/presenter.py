@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from digitcore.insight.join import join_address, lan_address, qr_svg
+from digitcore.insight.join import join_address, lan_address, qr_png
 
 #: Canvas side in presenter mode (px): big enough to draw on a projector screen.
 PRESENTER_CANVAS = 520
@@ -31,8 +31,6 @@ CSS = f"""
 [data-testid="stMainBlockContainer"] [data-testid="stAlertContentInfo"] p {{ font-size: {TYPE_SCALE}rem; }}
 .dc-answer {{ font-size: {7.5 * TYPE_SCALE}rem !important; }}
 .dc-headline {{ font-size: {1.35 * TYPE_SCALE}rem !important; }}
-.dc-join {{ display: flex; align-items: center; gap: 1.2rem; flex-wrap: wrap; }}
-.dc-join svg {{ width: 120px; height: 120px; flex: none; }}
 .dc-join-text {{ font-size: {1.1 * TYPE_SCALE}rem; line-height: 1.35; }}
 .dc-join-url {{ font-weight: 700; font-family: monospace; font-size: {1.15 * TYPE_SCALE}rem; }}
 </style>
@@ -72,13 +70,12 @@ def student_address() -> str:
 def join_panel() -> None:
     """The QR code and the address, large enough to read from the back of the room."""
     url = student_address()
-    note = ("" if "localhost" not in url and "127.0.0.1" not in url
-            else "<br>(This computer has no network address: students can't join from their devices.)")
-    st.html(
-        f'<div class="dc-join" aria-label="join">{qr_svg(url)}<div class="dc-join-text">'
-        f'Join on your phone or tablet: scan the code or open<br><span class="dc-join-url">{url}</span>{note}'
-        "</div></div>"
-    )
+    with st.container(horizontal=True, vertical_alignment="center", key="join", gap="medium"):
+        st.image(qr_png(url), width=132, caption=None)
+        note = ("" if "localhost" not in url and "127.0.0.1" not in url
+                else "<br>(This computer has no network address: students can't join from their devices.)")
+        st.markdown(f'<div class="dc-join-text" aria-label="join">Join on your phone or tablet: scan the code '
+                    f'or open<br><span class="dc-join-url">{url}</span>{note}</div>', unsafe_allow_html=True)
 
 
 def setup() -> bool:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from digitcore.insight import presentation as pres
-from digitcore.insight.join import is_loopback_host, join_address, qr_svg
+from digitcore.insight.join import is_loopback_host, join_address, qr_png, qr_svg
 from digitcore.insight.upload_view import upload_table
 from digitcore.model.predictor import Prediction
 from digitcore.storage.model_store import ModelEntry
@@ -97,3 +97,12 @@ def test_chart_labels_all_ten_digits_and_read_on_a_projector():
         assert contrast(colour, page) >= 4.5
     big = pres.probability_chart_spec(font_scale=1.5)
     assert big["encoding"]["x"]["axis"]["labelFontSize"] == 24 and big["height"] > spec["height"]
+
+
+def test_qr_png_is_a_png_of_the_code():
+    from PIL import Image
+    import io
+
+    png = qr_png("http://192.168.1.20:8501/")
+    img = Image.open(io.BytesIO(png))
+    assert img.format == "PNG" and img.size[0] == img.size[1] >= 6 * 25
