@@ -43,6 +43,8 @@ CSS = f"""
 .dc-none {{ color: #5b6a75; }}
 /* Numbers printed on the heatmap must not swallow clicks meant for their cell (Vega's SVG hit-testing). */
 [data-testid="stVegaLiteChart"] .mark-text text {{ pointer-events: none; }}
+[class*="_cmrow"] {{ flex-wrap: wrap; }}
+[class*="_cmrow"] > div:has(> [class*="_cmright"]) {{ flex: 1 1 460px !important; min-width: min(100%, 460px) !important; }}
 .dc-model-line {{ font-size: 0.9rem; line-height: 1.45; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }}
 </style>
@@ -284,7 +286,9 @@ def confusion_view(result: EvalResult, images: np.ndarray, *, key: str, title: s
     """Accuracy, the heatmap (click a cell), downloads, per-class table and the chosen cell's images."""
     accuracy_metrics(result)
     cm = result.confusion_matrix()
-    left, right = st.columns([1, 1], gap="large")
+    # A row that wraps: the per-digit table goes below the heatmap rather than being cut off on the right.
+    row = st.container(horizontal=True, gap="large", key=f"{key}_cmrow")
+    left, right = row.container(width=500, key=f"{key}_cmleft"), row.container(key=f"{key}_cmright")
     with left:
         normalise = st.toggle("Show each row as percentages of the true digit", key=f"{key}_norm",
                               help="Rows then add up to 100%: easier to compare digits with few and many images.")
