@@ -19,6 +19,9 @@ from digitcore.model.predictor import LOW_CONFIDENCE, ModelLoadError, Prediction
 from digitcore.model.priority import interactive
 from pages.ui.inside_network import inside_network_panel, remember_open_panels
 from pages.ui import challenge
+from digitcore.insight.upload_view import upload_table
+from pages.ui import layout, presenter, uploads
+from pages.ui.canvas_tools import canvas_with_tools
 from pages.ui.models import load_predictor, model_key
 
 log = logging.getLogger(__name__)
@@ -32,7 +35,7 @@ DRAW_HINT = "Draw a digit from 0 to 9 in the black square. I'll guess as soon as
 UPLOAD_HINT = (
     "Upload a photo or scan of **one handwritten digit** per picture (PNG, JPEG, WebP, BMP or GIF, "
     f"up to {MAX_BYTES // 2**20} MB and {MAX_PIXELS // 1_000_000} megapixels). "
-    "Several files at once give a table of results."
+    "Several files at once give a table of results; a new single file replaces the earlier ones."
 )
 
 CSS = f"""
@@ -40,8 +43,8 @@ CSS = f"""
 .dc-answer {{ font-size: 7.5rem; font-weight: 700; line-height: 1; margin: 0.2rem 0 0.4rem 0;
   font-variant-numeric: tabular-nums; }}
 .dc-answer.dc-sure {{ color: {pres.TOP_COLOUR}; }}
-.dc-answer.dc-unsure {{ color: #c27c0e; }}
-.dc-answer.dc-empty {{ color: #9aa7b0; }}
+.dc-answer.dc-unsure {{ color: #96600a; }}
+.dc-answer.dc-empty {{ color: #5b6a75; }}
 .dc-headline {{ font-size: 1.35rem; margin-bottom: 0.6rem; }}
 /* Less empty space above the title, so the canvas is on screen without scrolling on a tablet. */
 [data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }}
@@ -116,7 +119,8 @@ def render_answer(prediction: Prediction, *, empty_hint: str = "") -> None:
         f'<div class="dc-headline">{answer.headline}</div>',
         unsafe_allow_html=True,
     )
-    st.vega_lite_chart(pres.probability_frame(prediction.probabilities), pres.probability_chart_spec(),
+    st.vega_lite_chart(pres.probability_frame(prediction.probabilities),
+                       pres.probability_chart_spec(**presenter.chart_options()),
                        width="stretch")
     runner_up = pres.runner_up_text(prediction)
     if runner_up:
@@ -175,25 +179,13 @@ def side_by_side(left_width: int, key: str):
 
 def draw_canvas():
     """Canvas (left) and an empty answer area (right); returns the canvas result and that area."""
-    left, right = side_by_side(CANVAS_SIDE + 4, "draw")
+    side = presenter.canvas_side(CANVAS_SIDE)
+    left, right = side_by_side(side + 4, "draw")
     with left:
-        pen = st.session_state.get("pen_size", 20)
-        result = st_canvas(
-            stroke_width=pen,
-            stroke_color="#FFFFFF",
-            background_color="#000000",
-            height=CANVAS_SIDE,
-            width=CANVAS_SIDE,
-            drawing_mode="freedraw",
-            key=f"canvas-{st.session_state.get('canvas_round', 0)}",
-            return_image_data=True,
-            update_streamlit=True,
-        )
-        clear_col, pen_col = st.columns([1, 2], vertical_alignment="bottom")
-        clear_col.button("Clear", icon=":material/delete:", on_click=_clear_canvas, key="clear_canvas",
-                         width="stretch")
-        pen_col.slider("Pen size", min_value=6, max_value=40, value=20, key="pen_size")
-        st.caption("Tip: draw one big digit in the middle, like on paper.")
+        # Finger-sized Undo / Clear / Pen-Eraser instead of the component's toolbar (pages/ui/canvas_tools.py).
+        result = canvas_with_tools(st_canvas, side)
+        st.caption('<span class="dc-tip">Tip: draw one big digit in the middle, like on paper.</span>',
+                   unsafe_allow_html=True)
     return result, right
 
 
@@ -266,52 +258,63 @@ def render_single_upload(result: pres.UploadResult) -> None:
     render_how_it_sees(prediction)
 
 
-def render_many_uploads(results: list[pres.UploadResult]) -> None:
-    """Several files: a results table and thumbnails with the digit boxes."""
+def render_many_uploads(results: list[pres.UploadResult], predictor: Predictor | None = None,
+                        files: list | None = None) -> None:
+    """Several files: a results table (right/wrong when names carry labels) and thumbnails that open."""
     st.markdown(f"**{pres.batch_summary(results)}**")
     for r in results:
         if r.error:
             st.warning(f"**{pres.escape_markdown(r.name)}**: {r.error}", icon=":material/broken_image:")
-    table = pres.results_frame(results)
+    table = upload_table(results)
     st.dataframe(
-        table.assign(confidence=table["confidence"] * 100),
+        table.drop(columns=["confidence"]),
         hide_index=True,
         width="stretch",
         column_config={
             "file": st.column_config.TextColumn("File"),
             "digit": st.column_config.TextColumn("Digit", width="small"),
-            "confidence": st.column_config.ProgressColumn(
-                "Confidence", format="%.0f%%", min_value=0.0, max_value=100.0, width="medium"
-            ),
+            # The app's one confidence format (">99%", never a rounded "100%").
+            "sure": st.column_config.TextColumn("Confidence", width="small"),
             "message": st.column_config.TextColumn("Message", width="large"),
+            "true digit": st.column_config.TextColumn("True digit (from the name)", width="small"),
+            "right": st.column_config.TextColumn("Right?", width="small"),
         },
     )
     per_row = 6
     for start in range(0, len(results), per_row):
         cols = st.columns(per_row)
-        for col, r in zip(cols, results[start : start + per_row]):
-            col.image(pres.thumbnail(r), caption=pres.upload_caption(r))
+        for col, (i, r) in zip(cols, enumerate(results[start : start + per_row], start)):
+            with col:
+                st.image(pres.thumbnail(r), caption=pres.upload_caption(r))
+                if predictor is not None and files is not None and not r.error and uploads.open_buttons(i):
+                    f = files[i]
+                    full = pres.for_display(pres.analyse_upload(predictor, f.name, f.getvalue(), keep_steps=True),
+                                            max_side=PREVIEW_SIDE)
+                    uploads.answer_dialog(render_single_upload, full)
 
 
 def upload_tab(predictor: Predictor | None, model_key: str) -> None:
     """File uploader; one file gets the full answer panel, several get a table."""
     files = st.file_uploader(
         f"Pictures of handwritten digits (up to {MAX_BYTES // 2**20} MB each)", type=UPLOAD_TYPES,
-        accept_multiple_files=True, key="uploads"
+        accept_multiple_files=True, key=uploads.uploader_key()
     )
+    # A single new file replaces the earlier ones (pages/ui/uploads.py).
+    files = uploads.current_files(list(files or []))
     if not files:
         st.info(UPLOAD_HINT, icon=":material/upload:")
         return
     if predictor is None:
         st.warning("Pick a working model in the sidebar to get an answer.")
         return
-    results = analyse_files(predictor, model_key, list(files))
+    uploads.remove_all_button(len(files))
+    results = analyse_files(predictor, model_key, files)
     if len(results) == 1:
         render_single_upload(results[0])
         prep = results[0].prediction.preprocessed if results[0].prediction else None
         inside_network_panel(predictor, prep.digit28 if prep else None, key="upload", what="picture")
     else:
-        render_many_uploads(results)
+        render_many_uploads(results, predictor, files)
 
 
 # ----------------------------------------------------------------------------- page
@@ -319,12 +322,16 @@ def upload_tab(predictor: Predictor | None, model_key: str) -> None:
 
 def main() -> None:
     """Lay out the home page."""
-    st.set_page_config(page_title="Digit recogniser", page_icon="✏️", layout="wide")
+    st.set_page_config(page_title=pres.page_title(pres.APP_NAME), page_icon="✏️", layout="wide")
     st.html(CSS)
+    layout.apply()  # projector / tablet / phone widths (pages/ui/layout.py)
+    presenter.setup()  # the presenter toggle; ?present=1 (pages/ui/presenter.py)
     st.title("✏️ Handwritten digit recogniser")
     st.markdown(
+        '<div class="dc-intro">'
         "Draw a digit and a small neural network, trained on 60,000 handwritten digits (MNIST), "
-        "guesses which one it is and shows how sure it is."
+        "guesses which one it is and shows how sure it is.</div>",
+        unsafe_allow_html=True,
     )
     # A training running on this server pauses between batches while this page is being answered.
     with interactive():
@@ -351,4 +358,7 @@ def answer_page() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # st.navigation names the home page (not "app") and lists pages/*.py; main() is the home page.
+    from pages.ui.navigation import run_navigation
+
+    run_navigation(main)

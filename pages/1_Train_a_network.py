@@ -17,6 +17,7 @@ from digitcore.model.architectures import CUSTOM_DEFAULTS, CUSTOM_KERNELS, CUSTO
 from digitcore.training.augment import AugmentConfig
 from digitcore.training.jobs import JobState, TrainingBusyError, get_manager
 from digitcore.storage.paths import mnist_path_from_env, models_dir
+from digitcore.insight import presentation as pres
 from digitcore.insight.presentation import escape_markdown
 from digitcore.training.presets import CUSTOM, PRESETS, build_model, get_preset
 from digitcore.storage.runs import RunBusyError, RunNameError, check_run_name, free_run_name, run_files
@@ -245,8 +246,14 @@ def start_section(preset: str, arch: dict | None, options: dict, arch_ok: bool) 
             st.warning("Choose another name, or tick the box to replace the old run.", icon=":material/warning:")
     use_class = class_training.option()  # the class's drawings (teacher key), pages/ui/class_training.py
     disabled = bool(problem) or (exists and not overwrite) or not arch_ok
+    busy = manager.snapshot()
+    if busy is not None and busy.active:
+        # The form stays (so its settings are kept for the next run); Start comes back when it ends.
+        st.caption(":material/hourglass_top: A training is running: Start comes back when it ends.")
+        return
+    again = st.session_state.pop("train_again", False) and not disabled
     if st.button("Start training", type="primary", icon=":material/play_arrow:", disabled=disabled,
-                 key="train_start"):
+                 key="train_start") or again:
         class_data = class_training.load() if use_class else None
         if use_class and class_data is None:
             return
@@ -293,9 +300,12 @@ def settings_form() -> None:
 
 
 def render_curves(snap: JobState) -> None:
-    """Loss, accuracy and learning-rate charts; they grow by one point per finished epoch."""
+    """A live per-batch loss curve, then loss, accuracy and learning-rate charts (one point per finished epoch)."""
+    if snap.batch_history:
+        st.vega_lite_chart(tv.batch_loss_frame(snap.batch_history), tv.batch_loss_chart_spec(), width="stretch",
+                           height=tv.CHART_HEIGHT)
     if not snap.history:
-        st.caption(":material/monitoring: The curves appear when the first epoch ends.")
+        st.caption(":material/monitoring: The per-epoch curves appear when the first epoch ends.")
         return
     frame = tv.history_frame(snap.history)
     st.html(tv.legend_html())
@@ -321,6 +331,7 @@ def render_metrics(snap: JobState) -> None:
     c3.metric("Epochs done", f"{snap.epochs_done} / {snap.epochs}")
     lr = last.get("learning_rate", snap.config.get("learning_rate"))
     c4.metric("Learning rate", tv.format_lr(lr))
+    st.caption(tv.which_data_text(snap))
 
 
 def render_messages(snap: JobState) -> None:
@@ -398,14 +409,16 @@ def live_area(job_id: str) -> None:
 def home_link() -> None:
     """Where to try the new model."""
     label = "Try it: pick it in the model picker on the home page"
+    from pages.ui.navigation import home_page
+
     try:
-        st.page_link("app.py", label=label, icon=":material/draw:")
+        st.page_link(home_page() or "app.py", label=label, icon=":material/draw:")
     except StreamlitPageNotFoundError:  # the page run on its own (tests): no home page to link to
         st.caption(label)
 
 
 def main() -> None:
-    st.set_page_config(page_title="Train a network", page_icon="🧠", layout="wide")
+    st.set_page_config(page_title=pres.page_title("Train a network"), page_icon="🧠", layout="wide")
     st.html(CSS)
     st.title("🧠 Train a network")
     st.markdown("Choose a network, set how it learns, and watch it get better epoch by epoch. "
@@ -421,14 +434,24 @@ def main() -> None:
                     "a time, so there is no Start button until it ends. You can watch it here.",
                     icon=":material/hourglass_top:")
         live_area(snap.job_id)
+        # Kept on the page (folded) so the chosen settings are still there when the run ends.
+        with st.expander("Settings for the next run", icon=":material/tune:"):
+            settings_form()
         return
     st.session_state.pop("train_busy_message", None)  # that training has ended meanwhile
+    if snap is not None and st.session_state.get("train_named_after") != snap.job_id:
+        # A run ended (its files now exist): suggest a fresh free name; every other setting stays.
+        st.session_state["train_named_after"] = snap.job_id
+        st.session_state["train_round"] = st.session_state.get("train_round", 0) + 1
     if snap is not None:
         if snap.job_id in my_jobs():
             with st.container(border=True, key="train_result"):
                 render_job(snap)
                 if snap.status in ("finished", "stopped") and (snap.meta or {}).get("test_accuracy") is not None:
                     home_link()
+                st.button("Train again", icon=":material/replay:", key="train_again_button",
+                          on_click=lambda: st.session_state.update(train_again=True),
+                          help="Start a new run with the settings below (they are kept), under a fresh name.")
         else:
             with st.expander(f"Last training on this server: {snap.name} ({snap.status})", icon=":material/history:"):
                 render_job(snap)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from digitcore.insight import presentation as pres
 from digitcore.insight.charts import curves_chart_spec
 from digitcore.storage.model_store import ModelEntry
 from digitcore.insight.training_log import (
@@ -54,7 +55,7 @@ def load_log(entry: ModelEntry) -> TrainingLog:
         raise TrainingLogError(f"This run has no training log ({entry.log_path.name} is missing).") from None
     except OSError as exc:
         raise TrainingLogError(f"{path.name} could not be read ({exc.strerror or exc}).") from None
-    return _read(str(path), stat.st_mtime_ns, stat.st_size, entry.name)
+    return _read(str(path), stat.st_mtime_ns, stat.st_size, pres.model_name(entry))
 
 
 def pick_runs(entries: list[ModelEntry]) -> list[ModelEntry]:
@@ -64,7 +65,7 @@ def pick_runs(entries: list[ModelEntry]) -> list[ModelEntry]:
     default = [runs[0].name] if runs else [entries[0].name]
     chosen = st.multiselect(
         "Runs to show", list(by_name), default=default, key="curves_runs",
-        format_func=lambda n: f"{n} (shipped default)" if by_name[n].is_default else n,
+        format_func=lambda n: pres.model_name(by_name[n]),
         help="Pick several to overlay their curves and compare them.",
         placeholder="Choose one or more runs",
     )
@@ -82,7 +83,7 @@ def uploaded_log() -> tuple[str, bytes] | None:
 def gather_logs(entries: list[ModelEntry], upload: tuple[str, bytes] | None) -> dict[str, TrainingLog]:
     """Read every chosen log; problems and notes are shown per run, never as a traceback."""
     logs: dict[str, TrainingLog] = {}
-    sources: list[tuple[str, object]] = [(e.name, e) for e in entries]
+    sources: list[tuple[str, object]] = [(pres.model_name(e), e) for e in entries]
     if upload is not None:
         sources.append((f"{Path(upload[0]).stem} (uploaded)", upload[1]))
     for name, source in sources:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from digitcore.insight import presentation as pres
 from pages.ui.insight import confusion_view, evaluate_entry, get_mnist, pick_eval_set, pick_model, predictor_for, setup_page
 
 INTRO = (
@@ -33,7 +34,7 @@ def main() -> None:
     result = evaluate_entry(entry, data)
     if result is None:
         return
-    confusion_view(result, data.x, key="cm", title=f"{entry.name} on {data.name}", predictor=predictor_for(entry))
+    confusion_view(result, data.x, key="cm", title=f"{pres.model_name(entry)} on {data.name}", predictor=predictor_for(entry))
 
 
 if __name__ == "__main__":

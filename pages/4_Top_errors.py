@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from digitcore.insight import presentation as pres
 from pages.ui.insight import (evaluate_entry, get_mnist, pick_eval_set, pick_model, predictor_for, setup_page,
                               top_errors_view)
 
@@ -34,7 +35,7 @@ def main() -> None:
     result = evaluate_entry(entry, data)
     if result is None:
         return
-    top_errors_view(result, data.x, key="te", title=f"{entry.name} on {data.name}: most confidently wrong",
+    top_errors_view(result, data.x, key="te", title=f"{pres.model_name(entry)} on {data.name}: most confidently wrong",
                     predictor=predictor_for(entry))
 
 

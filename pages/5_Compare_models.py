@@ -112,9 +112,9 @@ def leaderboard(entries: list[ModelEntry]) -> None:
     rows = []
     progress = st.progress(0.0, text="Scoring the models…")
     for i, e in enumerate(entries):
-        row = {"model": e.name, "preset": e.meta.get("preset") or "", "parameters": e.meta.get("params"),
+        row = {"model": pres.model_name(e), "preset": e.meta.get("preset") or "", "parameters": e.meta.get("params"),
                "default": e.is_default, "problem": e.problem}
-        progress.progress(i / max(1, len(entries)), text=f"Scoring {e.name} ({i + 1} of {len(entries)})…")
+        progress.progress(i / max(1, len(entries)), text=f"Scoring {pres.model_name(e)} ({i + 1} of {len(entries)})…")
         try:
             row["file MB"] = e.path.stat().st_size / 1e6
         except OSError:
@@ -129,7 +129,7 @@ def leaderboard(entries: list[ModelEntry]) -> None:
                     row["test accuracy"] = evaluate_cached(path, mtime, test.key, test.x, test.y).accuracy
                 if seeds is not None:
                     items, key = seeds
-                    row["seed accuracy"] = _answers(path, mtime, key, e.name, items).accuracy(items)
+                    row["seed accuracy"] = _answers(path, mtime, key, pres.model_name(e), items).accuracy(items)
                 row["latency ms"] = _latency(path, mtime)
             except Exception as exc:  # one broken model must not hide the others
                 row["problem"] = str(exc) or exc.__class__.__name__
@@ -151,6 +151,9 @@ def leaderboard(entries: list[ModelEntry]) -> None:
     def highlight(row: pd.Series) -> list[str]:
         return [BEST_BACKGROUND if row.name == best else ""] * len(row)
 
+    # Only what tells something: the "Default model" name says which is shipped, and an
+    # all-empty problem column is noise.
+    show = show.drop(columns=["default"] + ([] if show["problem"].astype(bool).any() else ["problem"]))
     styled = show.style.apply(highlight, axis=1).format(
         {"test accuracy": "{:.2f}%", "seed accuracy": "{:.0f}%", "latency ms": "{:.2f}", "file MB": "{:.2f}",
          "parameters": "{:,}"}, na_rep="–")
@@ -167,7 +170,6 @@ def leaderboard(entries: list[ModelEntry]) -> None:
             if seeds else "The seed digits folder was not found."),
         "latency ms": st.column_config.NumberColumn(
             "Latency (ms)", help="Model time for one 28×28 picture (median of 25), on this computer."),
-        "default": st.column_config.CheckboxColumn("Shipped default"),
         "problem": st.column_config.TextColumn("Problem"),
     })
     notes = ["Click a column header to sort."]
@@ -201,7 +203,7 @@ def choose_pictures() -> tuple[list[Prepared], str] | None:
                 f"folders in `{PICTURE_FOLDERS_ENV}`.)", icon=":material/folder:")
         return None
     by_name = {str(f): f for f in folders}
-    chosen = st.selectbox("Folder", list(by_name), key="cmp_folder",
+    chosen = st.selectbox("Folder", list(by_name), key="cmp_folder", format_func=lambda p: folder_title(by_name[p]),
                           help=f"The seed digits and the folders the teacher listed in `{PICTURE_FOLDERS_ENV}`; "
                                "every image file directly in the folder is used (not sub-folders).")
     folder = by_name[chosen]
@@ -224,6 +226,14 @@ def choose_pictures() -> tuple[list[Prepared], str] | None:
     return _prepare_files(tuple(str(f) for f in files), sig), f"folder:{folder}:{sig}"
 
 
+def folder_title(folder: Path) -> str:
+    """A folder as the picker shows it: "Seed digits" or its own name, never the server's full path."""
+    seeds = seed_digits_dir()
+    if seeds is not None and folder.resolve() == seeds.resolve():
+        return "Seed digits (the project's hand-drawn examples)"
+    return folder.name or str(folder)
+
+
 def _thumb(item: Prepared) -> np.ndarray:
     if item.image is None:
         return np.full((THUMB, THUMB, 3), 215, np.uint8)
@@ -234,8 +244,9 @@ def _answer_html(model: str, item: Prepared, answers: ModelAnswers, i: int) -> s
     digit, conf = answers.digits[i], answers.confidences[i]
     name = pres.escape_markdown(model).replace("\\", "")
     if digit is None:
-        return f'<div class="dc-model-line dc-none">– {name}: no answer</div>'
-    text = f"{name}: <b>{digit}</b> ({pres.format_percent(conf)})"
+        return f'<div class="dc-model-line dc-none">– no answer {name}</div>'
+    # The answer first: a long model name is cut off at the card's edge, never the answer.
+    text = f"<b>{digit}</b> ({pres.format_percent(conf)}) {name}"
     if item.label is None:
         return f'<div class="dc-model-line">{text}</div>'
     ok = digit == item.label
@@ -270,7 +281,7 @@ def folder_test(entries: list[ModelEntry]) -> None:
     if not usable:
         st.error("No usable model to test.")
         return
-    names = [e.name for e in usable]
+    names = [pres.model_name(e) for e in usable]
     chosen = st.multiselect("Models", names, default=names[:6], key="cmp_models",
                             placeholder="Choose the models to compare")
     got = choose_pictures()
@@ -280,7 +291,7 @@ def folder_test(entries: list[ModelEntry]) -> None:
     if not chosen:
         st.info("Choose at least one model.", icon=":material/model_training:")
         return
-    by_name = {e.name: e for e in usable}
+    by_name = {pres.model_name(e): e for e in usable}
     answers = []
     with st.spinner("The models are looking at the pictures…"):
         for name in chosen:

@@ -85,7 +85,7 @@ def submission_tab(entry: ModelEntry | None) -> None:
     if entry is None or predictor_for(entry) is None:
         return
     path, mtime = model_key(entry)
-    with st.spinner(f"{entry.name} is reading {len(data):,} pictures…"):
+    with st.spinner(f"{pres.model_name(entry)} is reading {len(data):,} pictures…"):
         probs = _predict(path, mtime, data.sha256, data.images)
     digits = probs.argmax(1)
     conf = probs[np.arange(len(digits)), digits]

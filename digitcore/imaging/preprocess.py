@@ -125,7 +125,7 @@ def preprocess(image: Any, *, keep_steps: bool = True) -> Preprocessed:
         ):
             an, dark = other, not dark
     polarity_note = (
-        "Dark ink on a light background." if dark else "Light ink on a dark background: inverted so ink is dark."
+        "Dark ink on a light background." if dark else "Light ink on a dark background."
     )
     ink, thr, floor, comps = an.ink, an.thr, an.floor, an.comps
     if keep_steps:
@@ -141,7 +141,7 @@ def preprocess(image: Any, *, keep_steps: bool = True) -> Preprocessed:
             Step(
                 "Background removed (ink map)",
                 ink,
-                polarity_note + " Ink is now white on black, measured against the local background.",
+                polarity_note + " Here the ink is white on black, like the MNIST digits, measured against the local background.",
             )
         )
     if comps is None:

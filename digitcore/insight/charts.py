@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .report import cell_colours
+from .presentation import readable_axis_config
 
 __all__ = ["curves_chart_spec", "confusion_frame", "confusion_heatmap_spec", "CELL_SELECTION"]
 
@@ -58,7 +59,7 @@ def curves_chart_spec(metric: str, *, by_run: bool, log_scale: bool = False, hei
         tooltip = [t for t in tooltip if t["field"] != "split"]
         colour = (colour if by_run else {"value": "#5d6d7e"})
         enc = {"x": x, "y": y, "color": colour, "detail": {"field": "run", "type": "nominal"}}
-        return {"height": height, "layer": [
+        return {"height": height, "config": readable_axis_config(), "layer": [
             {"mark": {"type": "line", "strokeWidth": 2.5, "interpolate": "step-after"}, "encoding": enc},
             {"mark": {"type": "point", "filled": True, "size": point_size}, "encoding": {**enc, "tooltip": tooltip}},
         ]}
@@ -71,6 +72,7 @@ def curves_chart_spec(metric: str, *, by_run: bool, log_scale: bool = False, hei
     best_filter = "datum.best && (datum.split == 'validation' || !datum.has_validation)"
     return {
         "height": height,
+        "config": readable_axis_config(),
         "layer": [
             {"mark": {"type": "line", "strokeWidth": 2.5, "interpolate": "monotone"}, "encoding": line_enc},
             {"mark": {"type": "point", "filled": True, "size": point_size},
@@ -139,6 +141,7 @@ def confusion_heatmap_spec(*, normalise: bool = False, size: int = 520) -> dict[
     return {
         "width": size,
         "height": size,
+        "config": readable_axis_config(),
         "encoding": {"x": x, "y": y},
         "layer": [
             {

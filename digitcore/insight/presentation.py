@@ -30,6 +30,10 @@ __all__ = [
     "probability_chart_spec",
     "runner_up_text",
     "model_label",
+    "model_name",
+    "with_article",
+    "page_title",
+    "plural",
     "to_rgb",
     "fit_within",
     "preview_with_bbox",
@@ -67,12 +71,14 @@ class Answer:
 
 
 def format_percent(p: float) -> str:
-    """A probability as a whole percentage that never claims 0% or 100% unless exact."""
+    """A model's probability as a whole percentage, the one format every page uses.
+
+    Never "100%": a float32 softmax rounds to exactly 1.0 although the model is never
+    certain, so anything from 99.5% up reads ``">99%"`` (and tiny ones ``"<1%"``).
+    """
     p = float(p)
     if not np.isfinite(p) or p <= 0.0:
         return "0%"
-    if p >= 1.0:
-        return "100%"
     pct = round(p * 100)
     if pct < 1:
         return "<1%"
@@ -88,13 +94,39 @@ def answer_for(prediction: Prediction, *, empty_hint: str = "") -> Answer:
     pct = format_percent(prediction.confidence)
     d = prediction.digit
     if prediction.confidence >= LOW_CONFIDENCE:
-        return Answer("sure", str(d), f"It's a {d}! I'm {pct} sure.", pct)
-    return Answer("unsure", f"{d}?", f"Maybe a {d}? I'm not sure ({pct}).", pct)
+        return Answer("sure", str(d), f"It's {with_article(d)}! I'm {pct} sure.", pct)
+    return Answer("unsure", f"{d}?", f"Maybe {with_article(d)}? I'm not sure ({pct}).", pct)
+
+
+def with_article(digit: int) -> str:
+    """``"a 7"`` but ``"an 8"``: the article as the digit is spoken."""
+    return f"an {digit}" if digit == 8 else f"a {digit}"
+
+
+#: What the shipped model is called in words, on every page.
+DEFAULT_MODEL_TITLE = "Default model"
+#: Appended to every browser tab title.
+APP_NAME = "Digit recogniser"
+
+
+def page_title(title: str) -> str:
+    """A browser tab title, e.g. ``"Train a network · Digit recogniser"``."""
+    return f"{title} · {APP_NAME}" if title and title != APP_NAME else APP_NAME
+
+
+def model_name(entry: Any) -> str:
+    """The one name of a model (a ``model_store.ModelEntry``) in words: "Default model" or the run's name."""
+    return DEFAULT_MODEL_TITLE if entry.is_default else entry.name
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``"1 epoch"``, ``"2 epochs"``, ``"0 epochs"`` (``many`` for irregular plurals)."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 def model_label(entry: Any) -> str:
     """Short name for a model picker (a ``model_store.ModelEntry``); accuracy is shown beside it."""
-    name = "Default model" if entry.is_default else entry.name
+    name = model_name(entry)
     status = entry.meta.get("status")
     if status == "running":
         return f"{name} (still training)"
@@ -162,16 +194,40 @@ def probability_frame(probabilities: Sequence[float]) -> pd.DataFrame:
     )
 
 
-def probability_chart_spec(height: int = 220) -> dict[str, Any]:
-    """A Vega-Lite bar chart for :func:`probability_frame`: best guess highlighted, top three labelled."""
+#: Chart text colours with at least 4.5:1 contrast on the page background (#f7f9fa): for projectors.
+AXIS_TEXT = "#1f2d36"
+AXIS_MUTED = "#3d4f5c"
+
+
+def readable_axis_config(font_scale: float = 1.0) -> dict[str, Any]:
+    """Vega-Lite ``config`` for axes and legends: dark labels (>= 4.5:1 contrast), sizes times ``font_scale``."""
+    return {
+        "axis": {"labelColor": AXIS_TEXT, "titleColor": AXIS_MUTED, "labelFontSize": round(12 * font_scale),
+                 "titleFontSize": round(12 * font_scale), "tickColor": AXIS_MUTED, "domainColor": AXIS_MUTED},
+        "legend": {"labelColor": AXIS_TEXT, "titleColor": AXIS_MUTED, "labelFontSize": round(12 * font_scale),
+                   "titleFontSize": round(12 * font_scale)},
+        "title": {"color": AXIS_TEXT},
+        "text": {"color": AXIS_TEXT},
+    }
+
+
+def probability_chart_spec(height: int = 220, font_scale: float = 1.0) -> dict[str, Any]:
+    """A Vega-Lite bar chart for :func:`probability_frame`: best guess highlighted, top three labelled.
+
+    All ten digits are always labelled (no label is dropped for lack of room);
+    ``font_scale`` enlarges the text (presenter mode).
+    """
     x = {
         "field": "digit",
         "type": "ordinal",
         "sort": [str(i) for i in range(10)],
-        "axis": {"labelAngle": 0, "title": "digit", "labelFontSize": 16, "titleFontSize": 13},
+        "axis": {"labelAngle": 0, "title": "digit", "labelFontSize": round(16 * font_scale),
+                 "titleFontSize": round(13 * font_scale), "labelOverlap": False, "labelSeparation": 0,
+                 "labelFlush": False},
     }
     return {
-        "height": height,
+        "height": round(height * (1 + (font_scale - 1) / 2)),
+        "config": readable_axis_config(font_scale),
         "encoding": {"x": x},
         "layer": [
             {
@@ -196,7 +252,8 @@ def probability_chart_spec(height: int = 220) -> dict[str, Any]:
                 },
             },
             {
-                "mark": {"type": "text", "dy": -8, "fontSize": 13, "fontWeight": "bold"},
+                "mark": {"type": "text", "dy": -8, "fontSize": round(13 * font_scale), "fontWeight": "bold",
+                         "color": AXIS_TEXT},
                 "encoding": {
                     "y": {"field": "probability", "type": "quantitative"},
                     "text": {"field": "label"},

@@ -166,7 +166,8 @@ def status_headline(state: Any) -> tuple[str, str]:
     """(kind, sentence) for the end of a run: kind is ``success``, ``warning`` or ``error``."""
     meta = state.meta or {}
     acc = meta.get("test_accuracy")
-    acc_text = f" It gets **{acc:.2%}** of the MNIST test digits right." if isinstance(acc, (int, float)) else ""
+    acc_text = (f" Test accuracy: it gets **{acc:.2%}** of the 10,000 MNIST test digits right." if
+                isinstance(acc, (int, float)) else "")
     saved = meta.get("saved_from") or {}
     if saved.get("weights", "last epoch") != "last epoch" and "value" in saved:
         where = f"epoch {saved['epoch']}" if "epoch" in saved else "the best checkpoint"
@@ -176,8 +177,10 @@ def status_headline(state: Any) -> tuple[str, str]:
         return "success", f"**{state.name}** finished training in {format_duration(state.elapsed_s)}.{acc_text}"
     if state.status == "stopped":
         kept = " The model was saved." if isinstance(acc, (int, float)) else ""
-        return "warning", (f"**{state.name}** was stopped after {state.epochs_done} finished epoch(s).{kept}"
-                           f"{acc_text}")
+        from .presentation import plural
+
+        return "warning", (f"**{state.name}** was stopped after {plural(state.epochs_done, 'finished epoch')}."
+                           f"{kept}{acc_text}")
     from .presentation import escape_markdown
 
     return "error", f"**{state.name}** failed: {escape_markdown(state.error or 'unknown error')}"
@@ -195,3 +198,39 @@ def summary_frame(summary: dict[str, Any]) -> pd.DataFrame:
 def preset_label(preset: Any) -> str:
     """What the preset picker shows: title and published result."""
     return f"{preset.title} · {preset.published}" if preset.published else preset.title
+
+
+def which_data_text(state: Any) -> str:
+    """One line saying which pictures the validation and the test figures come from."""
+    from .presentation import plural
+
+    val = getattr(state, "val_images", None)
+    val_part = (f"**Validation** accuracy is measured after every epoch on {plural(val, 'image')} held out of the "
+                "training set (the network never learns from them)" if val else
+                "**Validation** accuracy is measured after every epoch on images held out of the training set")
+    return (val_part + "; **test** accuracy once, at the end, on MNIST's 10,000 separate test digits. "
+            "They are different pictures, so the two figures differ a little.")
+
+
+def batch_loss_frame(batch_history: Sequence[dict[str, float]]) -> pd.DataFrame:
+    """The live per-batch curve's rows: ``step`` (batches done), ``epoch`` and the running ``loss``."""
+    frame = pd.DataFrame(list(batch_history), columns=["step", "epoch", "loss"])
+    return frame.astype({"step": "int64", "epoch": "int64"}) if len(frame) else frame
+
+
+def batch_loss_chart_spec(height: int = CHART_HEIGHT) -> dict[str, Any]:
+    """Vega-Lite line of the running loss after every batch (it moves within an epoch, not only at its end)."""
+    from .presentation import readable_axis_config
+
+    return {
+        "height": height,
+        "config": readable_axis_config(),
+        "title": {"text": "Loss per batch (live)", "anchor": "start", "fontSize": 14},
+        "mark": {"type": "line", "strokeWidth": 2, "color": "#2f7d6d", "interpolate": "monotone"},
+        "encoding": {
+            "x": {"field": "step", "type": "quantitative", "title": "batches done", "axis": {"tickMinStep": 1}},
+            "y": {"field": "loss", "type": "quantitative", "title": "loss", "scale": {"zero": False}},
+            "tooltip": [{"field": "epoch", "type": "quantitative"}, {"field": "step", "type": "quantitative",
+                        "title": "batch"}, {"field": "loss", "type": "quantitative", "format": ".3f"}],
+        },
+    }

@@ -40,6 +40,21 @@ class TrainingBusyError(RuntimeError):
     """A training is already running in this process (only one at a time)."""
 
 
+#: Most per-batch points kept for the live loss curve (every other one is dropped when full).
+BATCH_POINTS = 600
+
+
+def _add_batch_point(state: "JobState") -> None:
+    """Append the running loss of the batch just done; thin the list so it stays small."""
+    loss = state.batch_logs.get("loss")
+    if not isinstance(loss, (int, float)) or not state.steps:
+        return
+    step = (max(state.epoch, 1) - 1) * state.steps + state.batch
+    state.batch_history.append({"step": float(step), "epoch": float(state.epoch), "loss": float(loss)})
+    if len(state.batch_history) > BATCH_POINTS:
+        state.batch_history[:] = state.batch_history[::2]
+
+
 @dataclass
 class JobState:
     """Everything a viewer needs about one training job; snapshots are copies, safe to keep."""
@@ -65,6 +80,8 @@ class JobState:
     images_per_s: float | None = None
     batch_logs: dict[str, float] = field(default_factory=dict)  # running loss/accuracy of this epoch
     history: list[dict[str, float]] = field(default_factory=list)  # one row per finished epoch
+    # Running loss after each batch ({step, epoch, loss}), thinned to at most BATCH_POINTS rows.
+    batch_history: list[dict[str, float]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)  # {time, kind, source, message}
     summary: dict[str, Any] | None = None  # model_summary.ModelSummary.to_dict()
     meta: dict[str, Any] | None = None  # the run's JSON once it ended
@@ -236,7 +253,7 @@ class TrainingManager:
                 return None
             st = self._job.state
             return replace(st, config=dict(st.config), batch_logs=dict(st.batch_logs), history=list(st.history),
-                           messages=list(st.messages))
+                           messages=list(st.messages), batch_history=list(st.batch_history))
 
     def forget_finished(self) -> bool:
         """Stop showing the last job that ended (no-op while one runs); True when there was one."""
@@ -336,6 +353,7 @@ class TrainingManager:
             st.epoch, st.batch, st.steps = ev["epoch"], ev["batch"], ev["steps"]
             st.eta_s, st.images_per_s = ev["eta_s"], ev.get("images_per_s")
             st.batch_logs = dict(ev.get("logs") or {})
+            _add_batch_point(st)
             if st.batch == st.steps and st.status == "running":
                 st.phase = "Checking on the validation images…"
             elif st.status == "running":

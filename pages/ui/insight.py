@@ -35,15 +35,17 @@ CSS = f"""
 .dc-big {{ font-size: 1.6rem; font-weight: 700; font-variant-numeric: tabular-nums; }}
 .dc-true {{ color: {pres.TOP_COLOUR}; }}
 .dc-said {{ color: #c0392b; }}
-.dc-arrow {{ color: #8a99a4; font-size: 1.2rem; margin: 0 0.3rem; }}
-.dc-rank {{ color: #8a99a4; font-size: 0.8rem; margin-right: 0.25rem; }}
+.dc-arrow {{ color: #5b6a75; font-size: 1.2rem; margin: 0 0.3rem; }}
+.dc-rank {{ color: #5b6a75; font-size: 0.8rem; margin-right: 0.25rem; }}
 .dc-card-line {{ font-size: 0.82rem; color: #4a5a66; line-height: 1.35; }}
-.dc-muted {{ color: #7b8a95; }}
+.dc-muted {{ color: #56656f; }}
 .dc-right {{ color: {pres.TOP_COLOUR}; font-weight: 600; }}
 .dc-wrong {{ color: #c0392b; font-weight: 600; }}
-.dc-none {{ color: #8a99a4; }}
+.dc-none {{ color: #5b6a75; }}
 /* Numbers printed on the heatmap must not swallow clicks meant for their cell (Vega's SVG hit-testing). */
 [data-testid="stVegaLiteChart"] .mark-text text {{ pointer-events: none; }}
+[class*="_cmrow"] {{ flex-wrap: wrap; }}
+[class*="_cmrow"] > div:has(> [class*="_cmright"]) {{ flex: 1 1 460px !important; min-width: min(100%, 460px) !important; }}
 .dc-model-line {{ font-size: 0.9rem; line-height: 1.45; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }}
 </style>
@@ -52,7 +54,7 @@ CSS = f"""
 
 def setup_page(title: str, icon: str, intro: str) -> None:
     """Page config, the shared look, a title and a one-paragraph introduction."""
-    st.set_page_config(page_title=title, page_icon=icon, layout="wide")
+    st.set_page_config(page_title=pres.page_title(title), page_icon=icon, layout="wide")
     st.html(CSS)
     st.title(f"{icon} {title}")
     st.markdown(intro)
@@ -64,12 +66,12 @@ def setup_page(title: str, icon: str, intro: str) -> None:
 def predictor_for(entry: ModelEntry) -> Predictor | None:
     """The entry's loaded model, or None after showing why it cannot be used."""
     if entry.problem:
-        st.error(f"**{entry.name}** can't be used: {entry.problem}", icon=":material/error:")
+        st.error(f"**{pres.model_name(entry)}** can't be used: {entry.problem}", icon=":material/error:")
         return None
     try:
         return load_predictor(*model_key(entry))
     except (ModelLoadError, OSError) as exc:
-        st.error(f"**{entry.name}** can't be used: {exc}", icon=":material/error:")
+        st.error(f"**{pres.model_name(entry)}** can't be used: {exc}", icon=":material/error:")
         return None
 
 
@@ -78,7 +80,8 @@ def entry_label(entry: ModelEntry) -> str:
     label = pres.model_label(entry)
     preset = entry.meta.get("preset")
     acc = entry.meta.get("test_accuracy")
-    extra = [str(preset)] if preset and preset != entry.name else []
+    # The shipped model is "Default model" everywhere, not also its preset's name.
+    extra = [str(preset)] if preset and preset != entry.name and not entry.is_default else []
     if isinstance(acc, (int, float)) and not entry.problem:
         extra.append(f"{acc:.2%} on MNIST test")
     return f"{label} · {' · '.join(extra)}" if extra else label
@@ -173,11 +176,11 @@ def evaluate_entry(entry: ModelEntry, data: EvalSet) -> EvalResult | None:
     if predictor_for(entry) is None:
         return None
     path, mtime_ns = model_key(entry)
-    with st.spinner(f"{entry.name} is looking at {len(data):,} images (only the first time)…"):
+    with st.spinner(f"{pres.model_name(entry)} is looking at {len(data):,} images (only the first time)…"):
         try:
             return evaluate_cached(path, mtime_ns, data.key, data.x, data.y)
         except (ModelLoadError, ValueError) as exc:
-            st.error(f"Could not evaluate {entry.name}: {exc}")
+            st.error(f"Could not evaluate {pres.model_name(entry)}: {exc}")
             return None
 
 
@@ -295,7 +298,9 @@ def confusion_view(result: EvalResult, images: np.ndarray, *, key: str, title: s
     """Accuracy, the heatmap (click a cell), downloads, per-class table and the chosen cell's images."""
     accuracy_metrics(result)
     cm = result.confusion_matrix()
-    left, right = st.columns([1, 1], gap="large")
+    # A row that wraps: the per-digit table goes below the heatmap rather than being cut off on the right.
+    row = st.container(horizontal=True, gap="large", key=f"{key}_cmrow")
+    left, right = row.container(width=500, key=f"{key}_cmleft"), row.container(key=f"{key}_cmright")
     with left:
         normalise = st.toggle("Show each row as percentages of the true digit", key=f"{key}_norm",
                               help="Rows then add up to 100%: easier to compare digits with few and many images.")

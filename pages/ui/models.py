@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import functools
 import gc
+import logging
 import sys
+import threading
+
+import numpy as np
 
 import streamlit as st
 
@@ -22,7 +26,54 @@ def load_predictor(path: str, mtime_ns: int) -> Predictor:
     # walk them all (a pause of a second for every visitor). Freezing moves them out of its way.
     gc.collect()
     gc.freeze()
+    start_warm_up(predictor)
     return predictor
+
+
+log = logging.getLogger(__name__)
+_warm_lock = threading.Lock()
+_warmed: dict[int, threading.Event] = {}
+
+
+def warm_up_picture(side: int = 360) -> np.ndarray:
+    """A canvas-like RGBA picture with one white stroke: the same path as a real drawing."""
+    import cv2
+
+    image = np.zeros((side, side, 4), np.uint8)
+    image[..., 3] = 255
+    cv2.line(image, (side // 2, side // 6), (side // 2, side * 5 // 6), (255, 255, 255, 255), side // 16)
+    return image
+
+
+def start_warm_up(predictor: Predictor) -> threading.Event:
+    """Answer one practice drawing in the background, once per loaded model.
+
+    TensorFlow builds its kernels (and the first trace) on a model's first call; doing that
+    here, while the first visitor is still drawing, makes their first answer as fast as the
+    later ones. Returns an event that is set when the practice answer is done.
+    """
+    with _warm_lock:
+        done = _warmed.get(id(predictor))
+        if done is not None:
+            return done
+        done = _warmed[id(predictor)] = threading.Event()
+
+    def practice() -> None:
+        try:
+            predictor.predict(warm_up_picture())
+        except Exception:  # a warm-up must never take the server down; the real answer will report it
+            log.exception("warming up the model failed")
+        finally:
+            done.set()
+
+    threading.Thread(target=practice, name="digitcore-warm-up", daemon=True).start()
+    return done
+
+
+def warm_up_done(predictor: Predictor) -> bool:
+    """True once the practice answer for this model has finished (see :func:`start_warm_up`)."""
+    done = _warmed.get(id(predictor))
+    return bool(done and done.is_set())
 
 
 def keep_keras_state_between_runs() -> None:

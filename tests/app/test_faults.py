@@ -280,7 +280,7 @@ def test_damaged_runs_are_named_and_everything_else_works(damaged_models, monkey
     board = pages["5_Compare_models.py"].dataframe[0].value
     problems = dict(zip(board["model"], board["problem"].fillna("")))
     assert all(BROKEN[name] in problems[name] for name in BROKEN), problems
-    assert problems["good"] == "" and problems["default"] == ""
+    assert problems["good"] == "" and problems["Default model"] == ""
 
     curves = AppTest.from_file(str(CURVES_PAGE), default_timeout=TIMEOUT).run()
     curves.multiselect(key="curves_runs").set_value([*BAD_LOGS, "good"]).run()

@@ -113,7 +113,7 @@ def test_curves_page_shows_the_newest_run_and_overlays_the_default(models):
     at.multiselect(key="curves_runs").set_value(["tiny", "default"]).run()
     no_exception(at)
     best = at.dataframe[0].value
-    assert list(best["run"]) == ["tiny", "default"] and list(best["best epoch"]) == [1, 21]
+    assert list(best["run"]) == ["tiny", "Default model"] and list(best["best epoch"]) == [1, 21]
     (download,) = at.get("download_button")
     assert download.proto.label.startswith("Download these curves")
     at.toggle(key="curves_logscale").set_value(True).run()
@@ -304,22 +304,24 @@ def test_compare_page_leaderboard_and_folder_test(models, tmp_path, monkeypatch)
     monkeypatch.setenv("DIGITCORE_PICTURE_FOLDERS", os.pathsep.join(map(str, [gone, empty, many])))
     at = run(COMPARE)
     board = at.dataframe[0].value
-    assert list(board["model"])[:2] == ["default", "tiny"] and list(board["model"])[-1] == "broken"
+    assert list(board["model"])[:2] == ["Default model", "tiny"] and list(board["model"])[-1] == "broken"
     assert board.loc[0, "test accuracy"] > board.loc[1, "test accuracy"]
     assert board.loc[0, "seed accuracy"] == 100.0  # 4 seed digits, all right
     assert board.loc[1, "preset"] == "tf-tutorial-cnn" and board.loc[1, "parameters"] == 121_930
     assert board.loc[0, "latency ms"] > 0 and board.loc[0, "file MB"] > 0.5
     assert "damaged" in board.loc[2, "problem"]
-    assert "Best on the MNIST test set: default" in texts(at.success)
+    assert "Best on the MNIST test set: Default model" in texts(at.success)
+    assert "default" not in board.columns  # the name says which model is shipped
 
     # Folder test: the seed folder by default, both models, every picture marked.
     folder_box = at.selectbox(key="cmp_folder")
     assert folder_box.value.endswith("seeds")
     # Visitors choose among the folders the server offers; they cannot type a path.
-    assert folder_box.options == [os.environ["DIGITCORE_SEED_DIGITS"], str(gone), str(empty), str(many)]
+    # ... shown by name, never as the server's raw path.
+    assert folder_box.options == ["Seed digits (the project's hand-drawn examples)", "nowhere", "empty", "many"]
     assert not at.text_input
     acc = at.dataframe[1].value
-    assert list(acc["model"]) == ["default", "tiny"] and list(acc["labelled"]) == [4, 4]
+    assert list(acc["model"]) == ["Default model", "tiny"] and list(acc["labelled"]) == [4, 4]
     assert acc.loc[0, "right"] == 4
     cards = html(at)
     assert cards.count('class="dc-model-line') == 8 and "✓" in cards

@@ -126,7 +126,7 @@ def test_tiny_training_from_the_page_lands_in_the_model_picker(runs, monkeypatch
     at.run()
     assert any("page-run" in s.value and "finished training" in s.value for s in at.success)
     assert metric(at, "Epochs done") == "1 / 1"
-    assert len(at.get("vega_lite_chart")) == 3, "loss, accuracy and learning-rate charts"
+    assert len(at.get("vega_lite_chart")) == 4, "per-batch loss, then loss, accuracy and learning-rate charts"
     meta = json.loads((runs / "page-run.json").read_text())
     assert meta["status"] == "finished" and meta["config"]["subset"] == 500 and meta["config"]["epochs"] == 1
     assert (runs / "page-run.keras").exists() and (runs / "page-run.csv").exists()
