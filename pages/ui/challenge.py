@@ -158,10 +158,12 @@ def after_answer(area, prediction: Any, image: np.ndarray | None, predictor: Any
 
 def _was_i_right(predicted: int) -> None:
     st.markdown("**Was I right?**")
-    row = st.container(horizontal=True, vertical_alignment="bottom", key="was_i_right")
+    row = st.container(horizontal=True, vertical_alignment="center", key="was_i_right")
     if 0 <= predicted <= 9:
         row.button("Yes", icon=":material/thumb_up:", on_click=_save_correction, args=(predicted,), key="right_yes")
-    round_ = st.session_state.get(CANVAS_ROUND, 0)
-    choice = row.selectbox("No, it was a", list(range(10)), index=None, placeholder="digit", width=130,
-                           key=f"right_fix_{round_}")
-    row.button("Save", on_click=_save_correction, args=(choice,), disabled=choice is None, key="right_save")
+    # One tap per digit (finger-sized, nothing to open): buttons rather than a selectbox, whose
+    # choice would also outlive the drawing it was meant for.
+    row.markdown("No, it was a")
+    for digit in range(10):
+        if digit != predicted:
+            row.button(str(digit), on_click=_save_correction, args=(digit,), key=f"right_fix_{digit}")
