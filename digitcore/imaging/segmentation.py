@@ -246,7 +246,7 @@ def segment(image: Any) -> Segmentation:
     hh, ww = an.mask.shape
     for p in parts:
         x, y, w, h = p.box
-        if not found.clean and (x <= 0 or y <= 0 or x + w >= ww or y + h >= hh):
+        if x <= 0 or y <= 0 or x + w >= ww or y + h >= hh:
             warnings.append("Some ink runs off the edge of the picture: part of the number may be missing.")
             break
     return Segmentation(parts, an.ink, scale, (w0, h0), "", warnings)
