@@ -17,6 +17,7 @@ from digitcore.imaging.image_io import MAX_BYTES, MAX_PIXELS
 from digitcore.storage.model_store import ModelEntry, list_models
 from digitcore.model.predictor import LOW_CONFIDENCE, ModelLoadError, Prediction, Predictor
 from digitcore.model.priority import interactive
+from pages.ui import number_mode
 from pages.ui.models import load_predictor, model_key
 
 log = logging.getLogger(__name__)
@@ -328,7 +329,15 @@ def main() -> None:
 def answer_page() -> None:
     """Model picker, the drawing and upload tabs, and their answers."""
     entry = choose_model()
+    number = number_mode.mode_picker()
     draw, upload = st.tabs([":material/draw: Draw", ":material/upload: Upload"])
+    if number:  # whole numbers: a wider canvas, every digit boxed and read (pages/ui/number_mode.py)
+        predictor, key = load_model(entry)
+        with draw:
+            number_mode.number_draw(predictor, st_canvas, canvas_image)
+        with upload:
+            number_mode.number_upload(predictor, key, MAX_BYTES // 2**20, UPLOAD_TYPES)
+        return
     with draw:
         result, answer_area = draw_canvas()
     # Loaded after the canvas is on screen, so the first visitor can start drawing meanwhile.
