@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .background import background, local_noise_floor
+from .background import background, edge_preserving_background, has_hard_shadow, local_noise_floor
 from .greyscale import hist_quantile
 
 #: Ink must differ from the paper by at least this much (0..255, relative contrast).
@@ -307,7 +307,9 @@ def analyse(g: np.ndarray, clean: bool, bg_level: int, tail: float) -> Analysis:
         ink = cv2.convertScaleAbs(cv2.subtract(np.full_like(g, bg_level), g), alpha=255.0 / max(bg_level, 64))
         bg_img = None
     else:
-        bg_img = background(g)
+        # A hard shadow's edge would become a band of "ink" under the closing's broad
+        # kernel; an edge-preserving estimate is used when the paper has such a step.
+        bg_img = edge_preserving_background(g) if has_hard_shadow(g) else background(g)
         # Relative contrast copes with shadows, but sensor noise does not shrink
         # in the dark: do not divide by less than half the brightest paper.
         paper = hist_quantile(np.cumsum(cv2.calcHist([bg_img], [0], None, [256], [0, 256]).ravel()), 0.9)
