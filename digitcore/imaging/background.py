@@ -94,6 +94,9 @@ def has_hard_shadow(g: np.ndarray) -> bool:
     shadow changes too slowly to count.
     """
     h, w = g.shape
+    if max(h, w) < 600:
+        # Scans and crops: bold strokes fill too much of a small picture to tell them from a step.
+        return False
     f = min(1.0, 200 / max(h, w))
     small = cv2.resize(g, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA) if f < 1 else g
     if min(small.shape) < 20:
