@@ -71,7 +71,7 @@ class Segmentation:
 
 
 def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    n, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_BBDT)
+    _, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_BBDT)
     return labels, stats
 
 

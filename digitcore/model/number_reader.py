@@ -20,7 +20,15 @@ import numpy as np
 
 from ..imaging.image_io import load_image
 from ..imaging.preprocess import Preprocessed, preprocess
-from ..imaging.segmentation import MAX_DIGITS, Part, Segmentation, cut, part_image, segment, split_points
+from ..imaging.segmentation import (
+    MAX_DIGITS,
+    Part,
+    Segmentation,
+    cut,
+    part_image,
+    segment,
+    split_points,
+)
 
 __all__ = ["DigitReading", "NumberReading", "read_number"]
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 import browser_helpers as bh
+import pytest
 
 SHOTS = Path(os.environ.get("DIGITCORE_SCREENSHOTS", "/tmp"))
 TIMEOUT_MS = 180_000

@@ -6,8 +6,15 @@ import cv2
 import numpy as np
 import pytest
 
-from digitcore.imaging.segmentation import MAX_DIGITS, cut, group_strokes, part_image, segment, split_points
 from digitcore.imaging.preprocess import preprocess
+from digitcore.imaging.segmentation import (
+    MAX_DIGITS,
+    cut,
+    group_strokes,
+    part_image,
+    segment,
+    split_points,
+)
 
 
 def _arc(cx, cy, rx, ry, a0, a1, n=40):
