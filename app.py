@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from digitcore.insight import presentation as pres
-from digitcore.imaging.image_io import MAX_BYTES, MAX_PIXELS
+from digitcore.imaging.image_io import MAX_BYTES, MAX_JPEG_PIXELS, MAX_PIXELS
 from digitcore.storage.model_store import ModelEntry, list_models
 from digitcore.model.predictor import LOW_CONFIDENCE, ModelLoadError, Prediction, Predictor
 from digitcore.model.priority import interactive
@@ -22,6 +22,7 @@ from pages.ui import challenge
 from digitcore.insight.upload_view import upload_table
 from pages.ui import layout, presenter, uploads
 from pages.ui.canvas_tools import canvas_with_tools
+from pages.ui import number_mode
 from pages.ui.models import load_predictor, model_key
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,8 @@ PREVIEW_SIDE = 400
 DRAW_HINT = "Draw a digit from 0 to 9 in the black square. I'll guess as soon as you lift your pen or finger."
 UPLOAD_HINT = (
     "Upload a photo or scan of **one handwritten digit** per picture (PNG, JPEG, WebP, BMP or GIF, "
-    f"up to {MAX_BYTES // 2**20} MB and {MAX_PIXELS // 1_000_000} megapixels). "
+    f"up to {MAX_BYTES // 2**20} MB; JPEG photos up to {MAX_JPEG_PIXELS // 1_000_000} megapixels, "
+    f"other pictures {MAX_PIXELS // 1_000_000}). "
     "Several files at once give a table of results; a new single file replaces the earlier ones."
 )
 
@@ -342,7 +344,15 @@ def answer_page() -> None:
     """Model picker, the drawing and upload tabs, and their answers."""
     remember_open_panels("draw", "upload")  # an open "Inside the network" stays open for the next drawing
     entry = choose_model()
+    number = number_mode.mode_picker()
     draw, upload = st.tabs([":material/draw: Draw", ":material/upload: Upload"])
+    if number:  # whole numbers: a wider canvas, every digit boxed and read (pages/ui/number_mode.py)
+        predictor, key = load_model(entry)
+        with draw:
+            number_mode.number_draw(predictor, st_canvas, canvas_image)
+        with upload:
+            number_mode.number_upload(predictor, key, MAX_BYTES // 2**20, UPLOAD_TYPES)
+        return
     with draw:
         challenge.prompt()  # challenge mode: "Draw a 7" (pages/ui/challenge.py)
         result, answer_area = draw_canvas()

@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 
 from digitcore.storage.atomic import atomic_write_bytes  # noqa: E402
 from digitcore.synthetic.mnist_source import load_mnist_test  # noqa: E402
-from digitcore.synthetic.sets import KINDS, SET_VERSION, Sample, iter_samples  # noqa: E402
+from digitcore.synthetic.sets import EXTRA_KINDS, KINDS, SET_VERSION, Sample, iter_samples  # noqa: E402
 from digitcore.synthetic.viewing import display_rgb, montage  # noqa: E402
 
 MAX_FAILURE_TILES = 120
@@ -160,14 +160,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", help="a .keras file (default: the shipped models/default.keras)")
     ap.add_argument("--n", type=int, default=300, help="images per set (default 300)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--kinds", default=",".join(KINDS), help="comma-separated subset of scan,canvas,photo")
+    ap.add_argument("--kinds", default=",".join(KINDS), help="comma-separated subset of scan,canvas,photo (or photo_shadow: photos with a shadow)")
     ap.add_argument("--out", type=Path, help="folder for failure montages and failing images")
     ap.add_argument("--json", action="store_true", help="print the report as JSON")
     ap.add_argument("--no-mnist", action="store_true", help="Hershey + template shapes only")
     ap.add_argument("--min-accuracy", type=float, help="exit 1 if any set is below this (0..1)")
     a = ap.parse_args(argv)
     kinds = [k.strip() for k in a.kinds.split(",") if k.strip()]
-    bad = [k for k in kinds if k not in KINDS]
+    bad = [k for k in kinds if k not in KINDS + EXTRA_KINDS]
     if bad or a.n <= 0:
         ap.error(f"unknown kind(s) {bad}" if bad else "--n must be positive")
 

@@ -54,6 +54,8 @@ def add_parser(sub) -> None:
     p.add_argument("--model", action="append", metavar="MODEL",
                    help="a .keras model file (default: the shipped default model); repeat to compare models")
     p.add_argument("--json", action="store_true", help="one JSON object per line instead of text")
+    p.add_argument("--number", action="store_true",
+                   help="read the whole number in each picture (JSON: path, number, digits, reason, error, message)")
     p.set_defaults(run=run)
 
 
@@ -196,6 +198,10 @@ def run(args: argparse.Namespace) -> int:
     predictors = _load_models(args.model or [None])
     if predictors is None:
         return 2
+    if getattr(args, "number", False):
+        from .predict_number import run_number
+
+        return run_number(predictors[0][1], args.paths, args.json)
     failed = total = 0
     if len(predictors) == 1:
         for item in predict_items(predictors[0][1], expand_paths(args.paths)):

@@ -18,10 +18,13 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-__all__ = ["ImageError", "MAX_PIXELS", "MAX_BYTES", "load_image", "normalize_array"]
+__all__ = ["ImageError", "MAX_PIXELS", "MAX_JPEG_PIXELS", "MAX_BYTES", "load_image", "normalize_array"]
 
-#: Largest image (width x height) we agree to decode; a 40 MP phone photo fits.
+#: Largest image (width x height) we agree to decode at full size; a 40 MP phone photo fits.
 MAX_PIXELS = 40_000_000
+#: Largest JPEG we agree to read: JPEGs this big are decoded at 1/2..1/8 size while decoding
+#: (DCT scaling), so a 50-200 MP phone photo costs a few megapixels of memory, never its full size.
+MAX_JPEG_PIXELS = 250_000_000
 #: Largest encoded file we agree to read.
 MAX_BYTES = 25 * 1024 * 1024
 
@@ -184,10 +187,10 @@ def normalize_array(array: Any) -> np.ndarray:
 # ----------------------------------------------------------------------------- PIL
 
 
-def _too_many_pixels(w: int, h: int) -> str:
+def _too_many_pixels(w: int, h: int, limit: int = MAX_PIXELS) -> str:
     return (
         f"This image is too large ({w} x {h} pixels = {w * h / 1e6:.0f} megapixels; "
-        f"the limit is {MAX_PIXELS / 1e6:.0f} megapixels). Please resize it."
+        f"the limit is {limit / 1e6:.0f} megapixels). Please resize it."
     )
 
 
@@ -198,12 +201,29 @@ def _too_many_bytes(n: int) -> str:
     return f"This file is too large ({shown}; the limit is {limit:.0f} MB)."
 
 
-def _check_size(img: Image.Image) -> None:
+def _check_size(img: Image.Image, limit: int = MAX_PIXELS) -> None:
     w, h = img.size
     if w <= 0 or h <= 0:
         raise ImageError("The image is empty (it has no pixels).")
-    if w * h > MAX_PIXELS:
-        raise ImageError(_too_many_pixels(w, h))
+    if w * h > limit:
+        raise ImageError(_too_many_pixels(w, h, limit))
+
+
+def _open_big_jpeg(data: bytes) -> Image.Image | None:
+    """Open a JPEG by its header only, bypassing Pillow's pixel-count bomb check.
+
+    That check would refuse phone photos over ~89 MP although they are decoded at a
+    fraction of their size here; :func:`_from_pil` applies ``MAX_JPEG_PIXELS`` instead,
+    still before any pixel is decoded. Returns None for anything but a plain JPEG.
+    """
+    if not data.startswith(b"\xff\xd8\xff") or "JPEG" not in _allowed_formats():
+        return None
+    from PIL import JpegImagePlugin
+
+    try:
+        return JpegImagePlugin.jpeg_factory(io.BytesIO(data))
+    except Exception:  # let the ordinary path report what is wrong with it
+        return None
 
 
 def _pil_to_array(img: Image.Image) -> np.ndarray:
@@ -230,8 +250,9 @@ def _pil_to_array(img: Image.Image) -> np.ndarray:
 
 def _from_pil(img: Image.Image, *, allow_draft: bool = False) -> np.ndarray:
     """Load (if lazy), orient and convert a PIL image; errors become ImageError."""
-    _check_size(img)
-    if allow_draft and img.format in ("JPEG", "MPO") and max(img.size) >= 2 * _DRAFT_MIN_SIDE:
+    scaled = allow_draft and img.format in ("JPEG", "MPO")
+    _check_size(img, MAX_JPEG_PIXELS if scaled else MAX_PIXELS)
+    if scaled and max(img.size) >= 2 * _DRAFT_MIN_SIDE:
         # DCT-domain downscaling: a 12 MP photo decodes 4x faster and smaller.
         f = _DRAFT_MIN_SIDE / max(img.size)
         img.draft(None, (max(1, int(img.size[0] * f)), max(1, int(img.size[1] * f))))
@@ -258,7 +279,7 @@ def _decode_bytes(data: bytes) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            img = Image.open(io.BytesIO(data), formats=list(_allowed_formats()))
+            img = _open_big_jpeg(data) or Image.open(io.BytesIO(data), formats=list(_allowed_formats()))
         except UnidentifiedImageError:
             raise ImageError(_unsupported_message(head)) from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -329,7 +350,8 @@ def load_image(source: Any) -> np.ndarray:
     ``source`` may be bytes/bytearray/memoryview, a path (str or Path), a binary
     file-like object, a PIL Image or an array. EXIF orientation is applied,
     animations give their first frame, and 16-bit data is scaled to 8 bits.
-    Large JPEGs are decoded at reduced size (longer side >= 1200 px).
+    Large JPEGs are decoded at reduced size (longer side >= 1200 px), so JPEGs up to
+    ``MAX_JPEG_PIXELS`` are accepted; other formats up to ``MAX_PIXELS``.
     Raises :class:`ImageError` with a user-facing message on any bad input.
     """
     if isinstance(source, np.ndarray):

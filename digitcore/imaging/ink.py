@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .background import background, local_noise_floor
+from .background import background, edge_preserving_background, has_hard_shadow, local_noise_floor
 from .greyscale import hist_quantile
 
 #: Ink must differ from the paper by at least this much (0..255, relative contrast).
@@ -299,15 +299,37 @@ def without_lines(
     return cleaned, comps, why
 
 
-def analyse(g: np.ndarray, clean: bool, bg_level: int, tail: float) -> Analysis:
-    """Background removal, threshold and component selection for dark ink on light paper."""
+def _along_an_edge(an: Analysis) -> bool:
+    """The found "ink" looks like a shadow's edge: long and thin across the page, or touching two borders."""
+    if an.comps is None:
+        return True
+    h, w = an.ink.shape
+    x0, y0, x1, y1 = an.comps.box
+    long_side = max(x1 - x0, y1 - y0)
+    fill = an.comps.area / max(1, (x1 - x0) * (y1 - y0))
+    borders = (x0 <= 1) + (y0 <= 1) + (x1 >= w - 1) + (y1 >= h - 1)
+    return (long_side >= 0.4 * max(h, w) and fill < 0.2) or borders >= 1
+
+
+def analyse(g: np.ndarray, clean: bool, bg_level: int, tail: float, bg: np.ndarray | None = None) -> Analysis:
+    """Background removal, threshold and component selection for dark ink on light paper.
+
+    ``bg``: the paper level to use (else estimated here). When the page has a hard
+    shadow, the usual estimate is kept unless what it finds runs along the shadow's
+    edge; then the edge-preserving estimate is used.
+    """
+    if not clean and bg is None and has_hard_shadow(g):
+        usual = analyse(g, clean, bg_level, tail, background(g))
+        if not _along_an_edge(usual):
+            return usual
+        return analyse(g, clean, bg_level, tail, edge_preserving_background(g))
     noise_floor = None
     if clean:
         bg_level = max(bg_level, 1)
         ink = cv2.convertScaleAbs(cv2.subtract(np.full_like(g, bg_level), g), alpha=255.0 / max(bg_level, 64))
         bg_img = None
     else:
-        bg_img = background(g)
+        bg_img = background(g) if bg is None else bg
         # Relative contrast copes with shadows, but sensor noise does not shrink
         # in the dark: do not divide by less than half the brightest paper.
         paper = hist_quantile(np.cumsum(cv2.calcHist([bg_img], [0], None, [256], [0, 256]).ravel()), 0.9)

@@ -21,6 +21,7 @@ reported ``bbox`` is always in the coordinates of the array passed in.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 import cv2
@@ -33,7 +34,7 @@ from .mnist_form import BOX, scale_and_centre
 from .steps import Preprocessed, Step, to_display
 from .stroke_width import STROKE_TARGET, apply_stroke_change, stroke_change
 
-__all__ = ["Step", "Preprocessed", "preprocess", "preprocess_batch"]
+__all__ = ["Step", "Preprocessed", "preprocess", "preprocess_batch", "find_ink", "InkFound"]
 
 #: Longer side of the working copy; bigger inputs are reduced first.
 WORK_MAX_SIDE = 1000
@@ -75,55 +76,10 @@ def preprocess(image: Any, *, keep_steps: bool = True) -> Preprocessed:
     if gr.all_transparent:
         return no_ink("No ink found: the image is completely transparent (the canvas is empty).", steps)
 
-    # --- polarity ------------------------------------------------------------
-    hist = cv2.calcHist([g], [0], None, [256], [0, 256]).ravel()
-    cdf = np.cumsum(hist)
-    tail = max(2.0, cdf[-1] * 1e-4) / cdf[-1]
-    lo, hi = hist_quantile(cdf, tail), hist_quantile(cdf, 1.0 - tail)
-    med = hist_quantile(cdf, 0.5)
-    if hi - lo < 12:
-        return no_ink("No ink found: the image is blank (one flat colour).", steps)
-    ring = border_ring(g)
-    ring_med = int(np.median(ring))
-    ring_lo, ring_hi = np.percentile(ring, [5, 95])
-    # A flat, noise-free border (drawing canvas, clean scan) is the background,
-    # unless that level is rare inside (a uniform frame or table around a sheet).
-    near_ring = float(hist[max(0, ring_med - 16) : ring_med + 17].sum()) / float(cdf[-1])
-    clean = (
-        ring_hi - ring_lo <= 10
-        and float(np.mean(np.abs(ring.astype(np.int16) - ring_med) <= 16)) >= 0.8
-        and (near_ring >= 0.5 or (ring_hi - ring_lo <= 2 and near_ring >= 0.2))
-    )
-
-    def dark_ink(ref: int) -> bool:
-        return (ref - lo) >= (hi - ref)
-
-    def run(dark: bool, clean: bool = clean) -> Analysis:
-        gg = g if dark else cv2.bitwise_not(g)
-        return analyse(gg, clean, ring_med if dark else 255 - ring_med, tail)
-
-    by_border, by_majority = dark_ink(ring_med), dark_ink(med)
-    if clean or by_border == by_majority:
-        dark = by_border
-    else:
-        # Border and majority disagree (paper on a dark table, a shadow along
-        # the edge): photos are nearly always dark ink on light paper.
-        dark = True
-    an = run(dark)
-    ambiguous = not clean and by_border != by_majority
-    # (A clean, flat border is trusted: it is a canvas or a digital image.)
-    sheet = False
-    if not clean and an.comps is not None and an.comps.area > 0.3 * h * w:
-        bx0, by0, bx1, by1 = an.comps.box
-        sheet = an.comps.area > 0.65 * (bx1 - bx0) * (by1 - by0)  # solid, not strokes
-    if (ambiguous and an.comps is None) or sheet:
-        # Nothing found, or the "ink" is a whole sheet: try the other reading and
-        # keep it if it finds a digit with less ink overall (paper is the majority).
-        other = run(not dark, clean=False)  # the border was not the paper then
-        if other.comps is not None and (
-            an.comps is None or cv2.countNonZero(other.raw_mask) < cv2.countNonZero(an.raw_mask)
-        ):
-            an, dark = other, not dark
+    found = find_ink(g)
+    if isinstance(found, str):
+        return no_ink(found, steps)
+    an, dark, clean = found.analysis, found.dark, found.clean
     polarity_note = (
         "Dark ink on a light background." if dark else "Light ink on a dark background."
     )
@@ -269,6 +225,74 @@ def preprocess(image: Any, *, keep_steps: bool = True) -> Preprocessed:
             )
         )
     return Preprocessed(digit28=digit28, has_ink=True, bbox=bbox, steps=steps, message="")
+
+
+@dataclass
+class InkFound:
+    """The whole picture's ink, as :func:`find_ink` reads it (working resolution)."""
+
+    analysis: Analysis  # ink map, masks and the single digit's components
+    dark: bool  # the ink is darker than the paper
+    clean: bool  # flat noise-free border: a canvas or a digital image
+
+
+def find_ink(g: np.ndarray) -> InkFound | str:
+    """Polarity + background removal + threshold for a grey working image.
+
+    Returns the analysis, or the message to show when the picture is blank.
+    Shared by :func:`preprocess` and number segmentation, so both see the same ink.
+    """
+    h, w = g.shape
+    # --- polarity ------------------------------------------------------------
+    hist = cv2.calcHist([g], [0], None, [256], [0, 256]).ravel()
+    cdf = np.cumsum(hist)
+    tail = max(2.0, cdf[-1] * 1e-4) / cdf[-1]
+    lo, hi = hist_quantile(cdf, tail), hist_quantile(cdf, 1.0 - tail)
+    med = hist_quantile(cdf, 0.5)
+    if hi - lo < 12:
+        return "No ink found: the image is blank (one flat colour)."
+    ring = border_ring(g)
+    ring_med = int(np.median(ring))
+    ring_lo, ring_hi = np.percentile(ring, [5, 95])
+    # A flat, noise-free border (drawing canvas, clean scan) is the background,
+    # unless that level is rare inside (a uniform frame or table around a sheet).
+    near_ring = float(hist[max(0, ring_med - 16) : ring_med + 17].sum()) / float(cdf[-1])
+    clean = (
+        ring_hi - ring_lo <= 10
+        and float(np.mean(np.abs(ring.astype(np.int16) - ring_med) <= 16)) >= 0.8
+        and (near_ring >= 0.5 or (ring_hi - ring_lo <= 2 and near_ring >= 0.2))
+    )
+
+    def dark_ink(ref: int) -> bool:
+        return (ref - lo) >= (hi - ref)
+
+    def run(dark: bool, clean: bool = clean) -> Analysis:
+        gg = g if dark else cv2.bitwise_not(g)
+        return analyse(gg, clean, ring_med if dark else 255 - ring_med, tail)
+
+    by_border, by_majority = dark_ink(ring_med), dark_ink(med)
+    if clean or by_border == by_majority:
+        dark = by_border
+    else:
+        # Border and majority disagree (paper on a dark table, a shadow along
+        # the edge): photos are nearly always dark ink on light paper.
+        dark = True
+    an = run(dark)
+    ambiguous = not clean and by_border != by_majority
+    # (A clean, flat border is trusted: it is a canvas or a digital image.)
+    sheet = False
+    if not clean and an.comps is not None and an.comps.area > 0.3 * h * w:
+        bx0, by0, bx1, by1 = an.comps.box
+        sheet = an.comps.area > 0.65 * (bx1 - bx0) * (by1 - by0)  # solid, not strokes
+    if (ambiguous and an.comps is None) or sheet:
+        # Nothing found, or the "ink" is a whole sheet: try the other reading and
+        # keep it if it finds a digit with less ink overall (paper is the majority).
+        other = run(not dark, clean=False)  # the border was not the paper then
+        if other.comps is not None and (
+            an.comps is None or cv2.countNonZero(other.raw_mask) < cv2.countNonZero(an.raw_mask)
+        ):
+            an, dark = other, not dark
+    return InkFound(an, dark, clean)
 
 
 def preprocess_batch(images: Iterable[Any], *, keep_steps: bool = False) -> list[Preprocessed]:

@@ -111,6 +111,13 @@ class Predictor:
 
         return explain(self, image, **options)
 
+    def read_number(self, image: Any, *, keep_steps: bool = False):
+        """Read the whole number in ``image`` (see :func:`digitcore.model.number_reader.read_number`)."""
+        from .number_reader import read_number
+
+        with interactive():
+            return read_number(self, image, keep_steps=keep_steps)
+
     def predict_digits(self, x28: np.ndarray | Sequence[np.ndarray]) -> np.ndarray:
         """Probabilities (N,10) for already-preprocessed 28x28 digits (uint8 or float in [0,1])."""
         with interactive():

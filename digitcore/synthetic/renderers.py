@@ -15,6 +15,7 @@ from .strokes import StrokeShape
 
 __all__ = [
     "CANVAS_SIZE",
+    "cast_shadow",
     "render_canvas",
     "render_canvas_full",
     "render_photo",
@@ -138,10 +139,62 @@ def render_scan(shape: StrokeShape, rng: np.random.Generator) -> tuple[np.ndarra
     return render_scan_full(shape, rng)[0], shape.label
 
 
+def cast_shadow(
+    rng: np.random.Generator, hw: tuple[int, int], ink_box: tuple[float, float, float, float], kind: str = "any"
+) -> np.ndarray:
+    """A light factor map (float32, 1 = lit) with a shadow across part of the page.
+
+    ``kind``: ``hard`` (a phone's or hand's shadow under a lamp: an edge a few pixels
+    wide), ``soft`` (diffuse light: an edge over 2-8 % of the picture) or ``any``
+    (70 % hard). The shadow is a half-plane (the phone's edge) or a rounded blob (a
+    hand, a head) coming in from outside; its edge usually crosses the ink.
+    """
+    h, w = hw
+    if kind == "any":
+        kind = "hard" if rng.random() < 0.7 else "soft"
+    x0, y0, x1, y1 = ink_box
+    if rng.random() < 0.7:  # the edge passes through the writing
+        px, py = rng.uniform(x0, x1), rng.uniform(y0, y1)
+    else:
+        px, py = rng.uniform(0.15 * w, 0.85 * w), rng.uniform(0.15 * h, 0.85 * h)
+    mask = np.zeros((h, w), np.uint8)
+    ang = rng.uniform(0, 2 * np.pi)
+    nx, ny = math.cos(ang), math.sin(ang)
+    if rng.random() < 0.6:
+        # Half-plane beyond a straight (slightly bent) edge through (px, py).
+        big = 4 * max(h, w)
+        tx, ty = -ny, nx
+        bend = rng.uniform(-0.03, 0.03) * max(h, w)
+        pts = [(px - tx * big, py - ty * big), (px + tx * big, py + ty * big),
+               (px + tx * big + nx * big, py + ty * big + ny * big),
+               (px + nx * big + bend * tx, py + ny * big + bend * ty),
+               (px - tx * big + nx * big, py - ty * big + ny * big)]
+        cv2.fillPoly(mask, [np.round(np.array(pts)).astype(np.int64).astype(np.int32)], 255, cv2.LINE_AA)
+    else:
+        # An elongated blob whose near end passes through (px, py).
+        length = rng.uniform(0.6, 1.2) * max(h, w)
+        width = rng.uniform(0.2, 0.45) * min(h, w)
+        cx, cy = px + nx * length / 2, py + ny * length / 2
+        cv2.ellipse(mask, (int(cx), int(cy)), (int(length / 2), int(width / 2)), math.degrees(ang), 0, 360, 255, -1,
+                    cv2.LINE_AA)
+    sh = mask.astype(np.float32) / 255.0
+    if kind == "hard":
+        sigma = rng.uniform(0.5, 3.0) * max(h, w) / 1000.0
+    else:
+        sigma = rng.uniform(0.02, 0.08) * min(h, w)
+    sh = cv2.GaussianBlur(sh, (0, 0), sigma)
+    depth = rng.uniform(0.3, 0.65)  # how much light the shadow takes away
+    return 1.0 - depth * sh
+
+
 def render_photo_full(
-    shape: StrokeShape, rng: np.random.Generator
+    shape: StrokeShape, rng: np.random.Generator, shadow: str | None = None
 ) -> tuple[np.ndarray, tuple[int, int, int, int], bytes]:
-    """A phone-like photo (RGB, JPEG-decoded), the ink's bounding box and the JPEG."""
+    """A phone-like photo (RGB, JPEG-decoded), the ink's bounding box and the JPEG.
+
+    ``shadow`` (``hard``, ``soft`` or ``any``) adds :func:`cast_shadow` across the page;
+    without it the images a seed gives are unchanged.
+    """
     long_side = int(rng.integers(1000, 3001))
     aspect = float(rng.choice([4 / 3, 3 / 4, 16 / 9, 9 / 16, 1.0], p=[0.3, 0.35, 0.1, 0.15, 0.1]))
     if aspect >= 1:
@@ -193,14 +246,17 @@ def render_photo_full(
     r2 = (xx - 0.5) ** 2 + (yy - 0.5) ** 2
     light *= 1.0 - rng.uniform(0.0, 0.35) * r2 * 2
     if rng.random() < 0.6:
-        shadow = np.zeros((lh, lw), np.float32)
+        blur_shadow = np.zeros((lh, lw), np.float32)
         cx, cy = rng.uniform(0, lw), rng.uniform(0, lh)
         axes = (int(rng.uniform(0.2, 0.7) * lw), int(rng.uniform(0.2, 0.7) * lh))
-        cv2.ellipse(shadow, (int(cx), int(cy)), axes, rng.uniform(0, 180), 0, 360, 1.0, -1)
-        shadow = cv2.GaussianBlur(shadow, (0, 0), rng.uniform(0.04, 0.15) * max(lh, lw))
-        light *= 1.0 - rng.uniform(0.15, 0.45) * shadow
+        cv2.ellipse(blur_shadow, (int(cx), int(cy)), axes, rng.uniform(0, 180), 0, 360, 1.0, -1)
+        blur_shadow = cv2.GaussianBlur(blur_shadow, (0, 0), rng.uniform(0.04, 0.15) * max(lh, lw))
+        light *= 1.0 - rng.uniform(0.15, 0.45) * blur_shadow
     light = cv2.resize(light, (W, H), interpolation=cv2.INTER_CUBIC)
     light *= lowres_field(rng, (H, W), 48, 0.015)  # paper texture / fibres
+    if shadow is not None:
+        allp = np.vstack(px)
+        light *= cast_shadow(rng, (H, W), (*allp.min(axis=0), *allp.max(axis=0)), shadow)
     # Work per channel on 2-D maps and blur in uint8: a 3000 px float RGB image costs
     # far more time than the rest of the sample.
     line_cov = None

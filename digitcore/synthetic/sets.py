@@ -52,6 +52,7 @@ from .strokes import StrokeShape
 from .templates import template_shape
 
 __all__ = [
+    "EXTRA_KINDS",
     "KINDS",
     "SET_VERSION",
     "SOURCE_MIX",
@@ -65,11 +66,13 @@ __all__ = [
 ]
 
 KINDS: tuple[str, ...] = ("scan", "canvas", "photo")
+#: Extra kinds, not in the default benchmark: photos with a hard or soft shadow across the page.
+EXTRA_KINDS: tuple[str, ...] = ("photo_shadow",)
 
 #: Bumped whenever a change alters the images a seed gives: accuracies measured on
 #: different versions are not comparable.
 SET_VERSION = 1
-_KIND_CODES = {"scan": 11, "canvas": 22, "photo": 33}
+_KIND_CODES = {"scan": 11, "canvas": 22, "photo": 33, "photo_shadow": 77}
 
 #: Share of each shape source in a set (MNIST available / not available).
 SOURCE_MIX = {"mnist": 0.4, "hershey": 0.3, "template": 0.3}
@@ -129,7 +132,7 @@ def iter_samples(kind: str, n: int, seed: int, mnist_test_images: MnistSource = 
     False for Hershey + templates only. Output depends only on the arguments.
     """
     if kind not in _KIND_CODES:
-        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS + EXTRA_KINDS)}")
     if n < 0:
         raise ValueError("n must be >= 0")
     mnist = resolve_mnist(mnist_test_images)
@@ -150,7 +153,7 @@ def iter_samples(kind: str, n: int, seed: int, mnist_test_images: MnistSource = 
             img, bbox, data = render_scan_full(shape, r)
             ext = "jpg"
         else:
-            img, bbox, data = render_photo_full(shape, r)
+            img, bbox, data = render_photo_full(shape, r, shadow="any" if kind == "photo_shadow" else None)
             ext = "jpg"
         yield Sample(img, int(label), kind, shape.source, bbox, data, ext)
 

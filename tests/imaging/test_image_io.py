@@ -301,3 +301,58 @@ def test_normalize_array_keeps_uint8_without_copy():
 def test_normalize_array_rejects(bad):
     with pytest.raises(ImageError):
         normalize_array(bad)
+
+
+# ----------------------------------------------------------------------------- big phone photos (issue 11)
+
+
+def _big_jpeg(w: int, h: int) -> bytes:
+    """A grey w x h JPEG photo of paper with a dark 4 on it (encoded by OpenCV, grey to keep memory low)."""
+    import cv2
+
+    img = np.full((h, w), 222, np.uint8)
+    cv2.putText(img, "4", (w // 3, int(h * 0.8)), cv2.FONT_HERSHEY_SIMPLEX, h / 40, 30, max(2, h // 60), cv2.LINE_AA)
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    assert ok
+    return buf.tobytes()
+
+
+def test_a_63_megapixel_jpeg_is_decoded_at_reduced_size():
+    from digitcore.imaging.image_io import MAX_JPEG_PIXELS
+
+    data = _big_jpeg(9000, 7000)
+    assert 9000 * 7000 > MAX_PIXELS and 9000 * 7000 < MAX_JPEG_PIXELS and len(data) < MAX_BYTES
+    arr = load_image(data)
+    # Decoded by DCT scaling, never at full size: a quarter of each side here.
+    assert max(arr.shape[:2]) <= 9000 // 4 and min(arr.shape[:2]) >= 1200
+    assert arr.shape[1] > arr.shape[0]  # orientation kept
+
+
+def test_big_jpeg_is_read_by_the_predictor(predictor):
+    assert predictor.predict(_big_jpeg(9000, 7000)).digit == 4
+
+
+def test_png_declaring_100000_x_100000_is_refused_with_a_clear_message():
+    ihdr = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
+    data = b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + _png_chunk(b"IEND", b"")
+    with pytest.raises(ImageError, match="too large") as err:
+        load_image(data)
+    assert "megapixels" in str(err.value)
+
+
+def test_jpeg_declaring_more_than_the_jpeg_limit_is_refused_before_decoding():
+    from digitcore.imaging.image_io import MAX_JPEG_PIXELS
+
+    small = _big_jpeg(64, 48)
+    # Patch the frame header (SOF0) to claim 20000 x 20000 = 400 MP.
+    i = small.index(b"\xff\xc0")
+    data = small[: i + 5] + struct.pack(">HH", 20_000, 20_000) + small[i + 9 :]
+    assert 20_000 * 20_000 > MAX_JPEG_PIXELS
+    tracemalloc.start()
+    try:
+        with pytest.raises(ImageError, match="too large"):
+            load_image(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * 2**20

@@ -1,0 +1,212 @@
+"""Read a whole number ("42", "2026", "007"): segment the picture, let the classifier split touching digits.
+
+:func:`read_number` finds the candidate digits with
+:func:`digitcore.imaging.segmentation.segment`, then, for every candidate wide enough
+to hold two digits, tries the proposed split points and scores each half with the
+model: a cut is taken only where the two halves are read with more certainty than
+the whole (how much more depends on how wide the candidate is), and each half may be
+split again (three touching zeros). Every digit goes through the same
+:func:`~digitcore.imaging.preprocess.preprocess` as a single digit, so "how the
+computer sees it" is available per digit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..imaging.image_io import load_image
+from ..imaging.preprocess import Preprocessed, preprocess
+from ..imaging.segmentation import (
+    MAX_DIGITS,
+    Part,
+    Segmentation,
+    cut,
+    part_image,
+    segment,
+    split_points,
+)
+
+__all__ = ["DigitReading", "NumberReading", "read_number"]
+
+#: Index of the "not a digit" output in models that have an 11th class.
+_NOT_A_DIGIT = 10
+
+
+@dataclass
+class DigitReading:
+    """One digit of a number: ``box`` is (x, y, w, h) in the input image's pixels."""
+
+    digit: int | None  # None when this part is not a digit
+    confidence: float
+    probabilities: list[float]
+    box: tuple[int, int, int, int]
+    reason: str | None = None  # None, or "not_a_digit"
+    preprocessed: Preprocessed | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields: ``digit``, ``confidence``, ``box``."""
+        return {"digit": self.digit, "confidence": round(self.confidence, 6), "box": list(self.box)}
+
+
+@dataclass
+class NumberReading:
+    """A number read from a picture: ``text`` keeps leading zeros and is "" when nothing was read."""
+
+    text: str
+    digits: list[DigitReading]
+    confidence: float  # for the whole number: the product of the digits' confidences
+    reason: str | None  # None, "no_ink" or "not_a_digit" (some part is not a digit)
+    message: str = ""  # why there is no number, or what to be careful about
+
+    @property
+    def number(self) -> str | None:
+        """The digits as a string when the whole picture was read as a number, else None."""
+        return self.text if self.text and self.reason is None else None
+
+
+@dataclass
+class _Scored:
+    part: Part
+    prep: Preprocessed
+    probs: np.ndarray | None  # None without ink
+
+    @property
+    def confidence(self) -> float:
+        if self.probs is None:
+            return 0.0
+        return float(np.max(self.probs[:10]))
+
+
+class _Scorer:
+    """Preprocess + classify parts in batches, remembering each part's result."""
+
+    def __init__(self, predictor, ink: np.ndarray | None, keep_steps: bool) -> None:
+        self.predictor, self.ink, self.keep_steps = predictor, ink, keep_steps
+        self.memo: dict[tuple, _Scored] = {}
+
+    @staticmethod
+    def _key(p: Part) -> tuple:
+        return (*p.box, int(np.count_nonzero(p.mask)))
+
+    def score(self, parts: list[Part]) -> list[_Scored]:
+        todo = [p for p in parts if self._key(p) not in self.memo]
+        preps = [preprocess(part_image(p, self.ink), keep_steps=self.keep_steps) for p in todo]
+        inked = [i for i, pr in enumerate(preps) if pr.has_ink]
+        probs = self.predictor.predict_digits(np.stack([preps[i].digit28 for i in inked])) if inked else None
+        for i, (p, pr) in enumerate(zip(todo, preps)):
+            row = probs[inked.index(i)] if i in inked else None
+            self.memo[self._key(p)] = _Scored(p, pr, None if row is None else np.asarray(row, np.float64))
+        return [self.memo[self._key(p)] for p in parts]
+
+
+def _uncertainty(scored: list[_Scored]) -> float:
+    """1 - geometric mean of the parts' confidences."""
+    c = [max(s.confidence, 1e-9) for s in scored]
+    return 1.0 - math.exp(sum(math.log(v) for v in c) / len(c))
+
+
+#: A digit's usual width over height, when the number has no lone digit to measure it on.
+TYPICAL_ASPECT = 0.65
+
+
+def _typical_aspect(parts: list[Part]) -> float:
+    """The writing's usual digit width over height: the median of the parts that look like one digit."""
+    single = [p.aspect for p in parts if 0.3 <= p.aspect <= 1.0]
+    return float(np.median(single)) if single else TYPICAL_ASPECT
+
+
+def _read_part(scorer: _Scorer, part: Part, budget: int, typical: float) -> list[_Scored]:
+    """The digits in one candidate: itself, or the halves of its best cut (recursively).
+
+    How sure the halves must be depends on how wide the candidate is for one digit of
+    this writing (``typical`` width over height): twice as wide is nearly always two
+    digits; a candidate of ordinary width splits only when the halves are read far more
+    surely than the whole (a 0 cut in two gives brackets that look like 1s).
+    """
+    (whole,) = scorer.score([part])
+    wide = part.aspect / max(typical, 0.2)
+    if budget <= 1 or wide < 0.8:
+        return [whole]
+    h = part.box[3]
+    pairs = []
+    for col in split_points(part):
+        halves = cut(part, col)
+        if halves is None:
+            continue
+        left, right = halves
+        # Both halves must be digit-sized: a whole column of the writing, not a sliver.
+        if min(left.box[3], right.box[3]) < 0.55 * h or min(left.box[2], right.box[2]) < 2:
+            continue
+        pairs.append(halves)
+    if not pairs:
+        return [whole]
+    scored = scorer.score([p for pair in pairs for p in pair])
+    best, best_u = None, math.inf
+    for i in range(len(pairs)):
+        pair = scored[2 * i : 2 * i + 2]
+        if any(s.probs is None for s in pair):
+            continue
+        u = _uncertainty(pair)
+        if u < best_u:
+            best, best_u = pair, u
+    if best is None:
+        return [whole]
+    u_whole = _uncertainty([whole]) if whole.probs is not None else 1.0
+    if wide >= 1.6:
+        accept = best_u < 0.5
+    elif wide >= 1.25:
+        accept = best_u < 0.2 and best_u <= u_whole
+    else:  # ordinary width: only an unsure whole and two sure halves (two touching 1s)
+        accept = u_whole > 0.3 and best_u < 0.05
+    if not accept:
+        return [whole]
+    left = _read_part(scorer, best[0].part, budget - 1, typical)
+    right = _read_part(scorer, best[1].part, budget - len(left), typical)
+    return left + right
+
+
+def _reading(s: _Scored, seg: Segmentation) -> DigitReading:
+    box = seg.to_input_box(s.part.box)
+    probs = [float(v) for v in s.probs] if s.probs is not None else [0.0] * 10
+    if s.probs is None:
+        return DigitReading(None, 0.0, probs, box, "not_a_digit", s.prep)
+    top = int(np.argmax(s.probs))
+    if top == _NOT_A_DIGIT:  # models with an 11th "not a digit" class
+        return DigitReading(None, float(s.probs[top]), probs, box, "not_a_digit", s.prep)
+    return DigitReading(top, float(s.probs[top]), probs, box, None, s.prep)
+
+
+def read_number(predictor, image: Any, *, keep_steps: bool = False) -> NumberReading:
+    """Read every digit of the number in ``image`` (array, file bytes or path), left to right.
+
+    ``predictor`` is a :class:`~digitcore.model.predictor.Predictor`. Raises ``ImageError``
+    for input that is not a usable image; a blank picture gives ``reason="no_ink"``.
+    """
+    seg = segment(load_image(image))
+    if not seg.parts:
+        return NumberReading("", [], 0.0, "no_ink", seg.message or "No ink found: nothing to recognise.")
+    if len(seg.parts) > MAX_DIGITS:
+        return NumberReading(
+            "", [], 0.0, "not_a_digit",
+            f"Found {len(seg.parts)} separate marks: more than the {MAX_DIGITS} digits a number may have here.",
+        )
+    scorer = _Scorer(predictor, seg.ink, keep_steps)
+    scorer.score(seg.parts)  # one model call for all candidates
+    typical = _typical_aspect(seg.parts)
+    found: list[_Scored] = []
+    for i, part in enumerate(seg.parts):
+        budget = MAX_DIGITS - len(found) - (len(seg.parts) - i - 1)
+        found += _read_part(scorer, part, max(1, budget), typical)
+    digits = [_reading(s, seg) for s in found]
+    text = "".join(str(d.digit) for d in digits if d.digit is not None)
+    bad = [d for d in digits if d.digit is None]
+    confidence = float(np.prod([d.confidence for d in digits])) if digits and not bad else 0.0
+    reason = "not_a_digit" if bad else None
+    messages = list(seg.warnings)
+    if bad:
+        messages.insert(0, f"{len(bad)} of the {len(digits)} marks found are not digits.")
+    return NumberReading(text, digits, confidence, reason, " ".join(messages))

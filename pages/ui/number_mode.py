@@ -1,0 +1,192 @@
+"""Home page "Number" mode: draw or upload a whole number ("42", "2026") and see each digit read.
+
+Called from ``app.py``: :func:`mode_picker` chooses the mode (single digit stays the
+default and untouched); in number mode :func:`number_draw` shows a wider canvas and
+:func:`number_upload` reads uploaded photos. The answer is the number in big type, the
+picture with a box, digit and confidence around every digit, and on demand the 28 x 28
+picture the model saw for each digit.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+import cv2
+import numpy as np
+import streamlit as st
+
+from digitcore.imaging.image_io import ImageError, load_image
+from digitcore.insight import presentation as pres
+from digitcore.model.predictor import LOW_CONFIDENCE
+from pages.ui.canvas_tools import HIDE_TOOLBAR_JS
+
+log = logging.getLogger(__name__)
+
+MODES = ("Single digit", "Number")
+#: The number canvas in CSS pixels: room for up to a dozen digits side by side.
+NUMBER_CANVAS = (720, 280)
+NUMBER_HINT = "Write a number (one or more digits side by side) in the black box. I'll read it as you write."
+UPLOAD_NUMBER_HINT = "Upload a photo or scan of a number written on paper; each digit is boxed and read."
+PREVIEW_SIDE = 720
+
+
+def mode_picker() -> bool:
+    """The Single digit / Number switch above the tabs; True in number mode."""
+    mode = st.segmented_control(
+        "What to read", MODES, default=MODES[0], key="home_mode", help="Number mode reads several digits side by side."
+    )
+    return mode == MODES[1]
+
+
+def boxed_picture(image: np.ndarray, reading, max_side: int = PREVIEW_SIDE) -> np.ndarray:
+    """RGB picture with each digit's box and "digit confidence" above it (boxes are in the image's pixels)."""
+    rgb, scale = pres.fit_within(pres.to_rgb(image), max_side)
+    rgb = np.ascontiguousarray(rgb).copy()
+    h, w = rgb.shape[:2]
+    thick = max(2, round(max(h, w) / 300))
+    for d in reading.digits:
+        x, y, bw, bh = (round(v * scale) for v in d.box)
+        sure = d.digit is not None and d.confidence >= LOW_CONFIDENCE
+        colour = (0, 170, 60) if sure else (230, 140, 0)
+        cv2.rectangle(rgb, (x, y), (min(w - 1, x + bw), min(h - 1, y + bh)), colour, thick)
+        label = ("?" if d.digit is None else str(d.digit)) + f" {d.confidence:.0%}"
+        fs = max(0.5, min(1.2, bh / 120))
+        (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, fs, 2)
+        ty = y - 6 if y - th - 8 >= 0 else min(h - 4, y + bh + th + 6)
+        cv2.rectangle(rgb, (x, ty - th - 4), (x + tw + 6, ty + 4), colour, -1)
+        cv2.putText(rgb, label, (x + 3, ty), cv2.FONT_HERSHEY_SIMPLEX, fs, (255, 255, 255), 2, cv2.LINE_AA)
+    return rgb
+
+
+def render_number_answer(reading) -> None:
+    """The number in big type with its wording (or why there is none)."""
+    if reading.number is None:
+        read = "".join("?" if d.digit is None else str(d.digit) for d in reading.digits)
+        if reading.reason == "no_ink" or not read:
+            st.info(reading.message or "I can't see any digits yet.", icon=":material/draw:")
+            return
+        st.markdown(f'<div class="dc-answer dc-unsure" aria-label="number">{html.escape(read)}</div>',
+                    unsafe_allow_html=True)
+        st.warning(reading.message or "Some marks are not digits.", icon=":material/help:")
+        return
+    sure = all(d.confidence >= LOW_CONFIDENCE for d in reading.digits)
+    kind = "sure" if sure and not reading.message else "unsure"
+    st.markdown(
+        f'<div class="dc-answer dc-{kind}" aria-label="number">{html.escape(reading.number)}</div>'
+        f'<div class="dc-headline">{len(reading.digits)} digit{"s" if len(reading.digits) != 1 else ""}, '
+        f"{pres.format_percent(reading.confidence)} sure of the whole number.</div>",
+        unsafe_allow_html=True,
+    )
+    unsure = [i + 1 for i, d in enumerate(reading.digits) if d.confidence < LOW_CONFIDENCE]
+    if unsure:
+        st.caption("Not sure about digit " + ", ".join(map(str, unsure)) + " (orange box).")
+    if reading.message:
+        st.warning(reading.message, icon=":material/warning:")
+
+
+def render_digits_seen(reading) -> None:
+    """Expander with the 28 x 28 picture the model saw for each digit."""
+    digits = [d for d in reading.digits if d.preprocessed is not None and d.preprocessed.digit28 is not None]
+    if not digits:
+        return
+    with st.expander("How the computer sees each digit", icon=":material/visibility:"):
+        st.markdown("Each digit is cut out, cleaned up, shrunk and centred like the MNIST pictures, then read alone.")
+        per_row = 6
+        for start in range(0, len(digits), per_row):
+            cols = st.columns(per_row)
+            for col, (i, d) in zip(cols, enumerate(digits[start : start + per_row], start + 1)):
+                col.image(pres.enlarge_pixels(d.preprocessed.digit28, 4), width=112,
+                          caption=f"{i}: {'?' if d.digit is None else d.digit} ({d.confidence:.0%})")
+
+
+def show_reading(image: np.ndarray, reading, caption: str) -> None:
+    """Picture with boxes, then the answer and the per-digit view."""
+    render_number_answer(reading)
+    if reading.digits:
+        st.image(boxed_picture(image, reading), caption=caption)
+    render_digits_seen(reading)
+
+
+def number_draw(predictor, canvas_fn, canvas_image) -> None:
+    """The wide number canvas and its reading, updated on every stroke.
+
+    ``canvas_fn`` is ``st_canvas`` and ``canvas_image`` turns its result into an array
+    (both passed in by ``app.py``, so the page and its tests share one canvas).
+    """
+    w, h = NUMBER_CANVAS
+    # The component's own toolbar (its select mode stops drawing) is hidden here too (pages/ui/canvas_tools.py).
+    st.html(HIDE_TOOLBAR_JS, unsafe_allow_javascript=True)
+    pen = st.session_state.get("number_pen_size", 16)
+    result = canvas_fn(
+        stroke_width=pen, stroke_color="#FFFFFF", background_color="#000000", height=h, width=w,
+        drawing_mode="freedraw", key=f"number-canvas-{st.session_state.get('number_canvas_round', 0)}",
+        return_image_data=True, update_streamlit=True,
+    )
+    clear_col, pen_col = st.columns([1, 3], vertical_alignment="bottom")
+    clear_col.button("Clear", icon=":material/delete:", key="clear_number_canvas", on_click=_clear, width="stretch")
+    pen_col.slider("Pen size", min_value=6, max_value=40, value=16, key="number_pen_size")
+    image = canvas_image(result)
+    if predictor is None:
+        st.warning("Pick a working model in the sidebar to get an answer.")
+        return
+    if image is None:
+        st.info(NUMBER_HINT, icon=":material/draw:")
+        return
+    try:
+        reading = predictor.read_number(image)
+    except Exception:  # the page must survive anything the canvas sends
+        log.exception("number reading failed for a canvas drawing")
+        st.error("Sorry, something went wrong reading the drawing. Press Clear and try again.")
+        return
+    show_reading(image, reading, "Each box: the digit read there and how sure the model is.")
+
+
+def _clear() -> None:
+    st.session_state["number_canvas_round"] = st.session_state.get("number_canvas_round", 0) + 1
+
+
+def number_upload(predictor, model_key: str, max_mb: int, types: list[str]) -> None:
+    """Upload pictures of numbers; each is read and shown with its digit boxes."""
+    files = st.file_uploader(
+        f"Pictures of handwritten numbers (up to {max_mb} MB each)", type=types, accept_multiple_files=True,
+        key="number_uploads",
+    )
+    if not files:
+        st.info(UPLOAD_NUMBER_HINT, icon=":material/upload:")
+        return
+    if predictor is None:
+        st.warning("Pick a working model in the sidebar to get an answer.")
+        return
+    memo: dict = st.session_state.setdefault("number_results", {})
+    fresh: dict = {}
+    for f in files:
+        key = (model_key, getattr(f, "file_id", f.name))
+        if key not in memo:
+            try:
+                data = f.getvalue()
+                image = load_image(data)
+                memo[key] = (pres.fit_within(pres.to_rgb(image), PREVIEW_SIDE * 2)[0], _rescaled(
+                    predictor.read_number(image), image, PREVIEW_SIDE * 2), None)
+            except ImageError as exc:
+                memo[key] = (None, None, str(exc))
+            except Exception:  # one odd file must not take the page down
+                log.exception("number reading failed for upload %r", f.name)
+                memo[key] = (None, None, "Something went wrong reading this file.")
+        fresh[key] = memo[key]
+        preview, reading, error = memo[key]
+        st.markdown(f"**{pres.escape_markdown(f.name)}**")
+        if error:
+            st.error(error, icon=":material/broken_image:")
+        else:
+            show_reading(preview, reading, f"{f.name}: each box is a digit read there.")
+    st.session_state["number_results"] = fresh
+
+
+def _rescaled(reading, image: np.ndarray, max_side: int):
+    """The reading with its boxes in the coordinates of the preview kept in the session (not the full photo)."""
+    s = min(1.0, max_side / max(image.shape[:2]))
+    if s < 1.0:
+        for d in reading.digits:
+            d.box = tuple(int(round(v * s)) for v in d.box)
+    return reading

@@ -1,0 +1,54 @@
+"""End to end in Chromium: switch the home page to Number mode, write "42" with the mouse, see "42".
+
+Same set-up as test_browser.py (a real ``streamlit run app.py``; skips locally without
+Chromium, fails in CI). Screenshot: $DIGITCORE_SCREENSHOTS/number_home_draw.png.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import browser_helpers as bh
+import pytest
+
+SHOTS = Path(os.environ.get("DIGITCORE_SCREENSHOTS", "/tmp"))
+TIMEOUT_MS = 180_000
+
+#: "4" then "2" in fractions of the wide number canvas.
+FORTY_TWO = [
+    [(0.17, 0.15), (0.08, 0.62), (0.29, 0.62)],
+    [(0.24, 0.32), (0.24, 0.88)],
+    [(0.38, 0.30), (0.42, 0.17), (0.50, 0.14), (0.57, 0.22), (0.56, 0.40), (0.38, 0.86), (0.61, 0.86)],
+]
+
+
+@pytest.fixture(scope="module")
+def server(browser_ok, default_model_path):
+    with bh.streamlit_server(timeout=180) as srv:
+        yield srv
+
+
+def test_write_42_in_number_mode(server):
+    with bh.chromium_page((1280, 1100)) as page:
+        bh.open_app(page, server.url, TIMEOUT_MS)
+        page.get_by_text("Draw a digit from 0 to 9").first.wait_for(timeout=TIMEOUT_MS)
+        page.locator("button", has_text="Number").first.click()
+        page.get_by_text("Write a number").first.wait_for(timeout=TIMEOUT_MS)
+        canvas = bh.canvas_locator(page, TIMEOUT_MS)
+        box = canvas.bounding_box()
+        assert box is not None and box["width"] > 1.8 * box["height"]  # the wide canvas
+        bh.draw_strokes(page, canvas, FORTY_TWO)
+        try:
+            page.wait_for_function(
+                """() => { const el = document.querySelector('.dc-answer[aria-label=number]');
+                           return el && el.innerText.trim() === '42'; }""",
+                timeout=TIMEOUT_MS,
+            )
+        except Exception:
+            page.screenshot(path=str(SHOTS / "number_home_failure.png"))
+            shown = page.locator(".dc-answer").all_inner_texts()
+            raise AssertionError(f"expected 42, page shows {shown}; server log:\n{server.log_tail()}") from None
+        bh.wait_for_pictures(page, TIMEOUT_MS)
+        page.screenshot(path=str(SHOTS / "number_home_draw.png"))
+        assert not page.locator("[data-testid=stException]").count()

@@ -1,0 +1,70 @@
+"""Home page "Number" mode through AppTest: the wide canvas (faked, as in test_app.py) and uploads."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from test_app import answers, app, fake_canvas, upload  # noqa: F401  (app is a fixture)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "model"))
+from test_number_reader import canvas  # noqa: E402
+
+
+def numbers(at) -> list[str]:
+    """The big numbers on the page."""
+    return [md.value.split('aria-label="number">', 1)[1].split("</div>", 1)[0]
+            for md in at.markdown if 'aria-label="number"' in md.value]
+
+
+def number_mode(at, monkeypatch, image):
+    fake = fake_canvas(monkeypatch, image)
+    at.run()
+    at.segmented_control(key="home_mode").set_value("Number")
+    at.run()
+    return fake
+
+
+def test_single_digit_mode_is_the_default(app, monkeypatch):
+    fake_canvas(monkeypatch, None)
+    app.run()
+    assert not app.exception
+    assert app.segmented_control(key="home_mode").value == "Single digit"
+    assert numbers(app) == []
+
+
+def test_drawn_number_is_read_with_boxes_and_digits_seen(app, monkeypatch):
+    fake = number_mode(app, monkeypatch, canvas("42"))
+    assert not app.exception
+    kw = fake.calls[-1]
+    assert kw["width"] > kw["height"] and kw["width"] >= 600  # the wider canvas
+    assert numbers(app) == ["42"]
+    assert any("2 digits" in md.value for md in app.markdown)
+    (seen,) = [e for e in app.expander if e.label == "How the computer sees each digit"]
+    captions = [c for img in seen.image for c in img.captions]
+    assert len(captions) == 2 and captions[0].startswith("1: 4 (") and captions[1].startswith("2: 2 (")
+    assert any("Each box" in c for img in app.image for c in img.captions)
+
+
+def test_empty_number_canvas_shows_the_hint(app, monkeypatch):
+    number_mode(app, monkeypatch, None)
+    assert not app.exception and numbers(app) == []
+    assert any("Write a number" in i.value for i in app.info)
+
+
+def test_uploaded_number_photo_and_a_bad_file(app, monkeypatch):
+    number_mode(app, monkeypatch, None)
+    photo = np.full((600, 900, 3), 215, np.uint8)
+    photo[:, 450:] = 150  # a dark half of the page
+    drawn = cv2.cvtColor(canvas("2024", size=(900, 600))[..., :3], cv2.COLOR_RGB2GRAY)
+    photo[drawn > 128] = 35
+    ok, buf = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    app.file_uploader(key="number_uploads").set_value(
+        [("year.jpg", buf.tobytes(), "image/jpeg"), ("junk.png", b"not a picture", "image/png")])
+    app.run()
+    assert not app.exception
+    assert numbers(app) == ["2024"]
+    assert any("not an image" in e.value or "text" in e.value for e in app.error)

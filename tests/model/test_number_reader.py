@@ -1,0 +1,118 @@
+"""Predictor.read_number and ``predict --number``: whole numbers through the library and the CLI."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from digitcore.cli import main
+from digitcore.imaging.image_io import ImageError
+from digitcore.model.number_reader import DigitReading, NumberReading
+from digitcore.synthetic.numbers import iter_numbers
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "imaging"))
+from test_segmentation import draw  # noqa: E402  (the same hand-made strokes)
+
+
+def canvas(text: str, touching: bool = False, size=(720, 280)) -> np.ndarray:
+    """White strokes on an opaque black canvas, as the number canvas sends them."""
+    w, h = size
+    img = np.zeros((h, w, 4), np.uint8)
+    img[..., 3] = 255
+    x = 80
+    for ch in text:
+        dw = 40 if ch == "1" else 110
+        draw(img, ch, (x, 60, dw, 160), 16, colour=(255, 255, 255, 255))
+        x += dw + (-8 if touching else 50)
+    return img
+
+
+def test_read_number_reads_42_with_boxes_and_confidence(predictor):
+    img = canvas("42")
+    r = predictor.read_number(img)
+    assert isinstance(r, NumberReading)
+    assert r.text == "42" and r.number == "42" and r.reason is None
+    assert [d.digit for d in r.digits] == [4, 2]
+    assert all(isinstance(d, DigitReading) for d in r.digits)
+    assert 0.0 < r.confidence <= min(d.confidence for d in r.digits) + 1e-9
+    (x0, _, w0, _), (x1, _, _, _) = r.digits[0].box, r.digits[1].box
+    assert x0 < x1 and x0 + w0 <= x1 + 20  # left to right, side by side
+    for d in r.digits:
+        assert len(d.probabilities) >= 10 and abs(sum(d.probabilities) - 1) < 1e-3
+        x, y, w, h = d.box
+        assert 0 <= x and 0 <= y and x + w <= 720 and y + h <= 280
+
+
+def test_leading_zeros_are_kept_and_touching_digits_are_split(predictor):
+    assert predictor.read_number(canvas("0410")).text == "0410"
+    r = predictor.read_number(canvas("00", touching=True))
+    assert r.text == "00", [(d.digit, d.confidence, d.box) for d in r.digits]
+
+
+def test_blank_picture_and_bad_input(predictor):
+    blank = np.zeros((280, 720, 4), np.uint8)
+    r = predictor.read_number(blank)
+    assert r.text == "" and r.number is None and r.digits == [] and r.reason == "no_ink" and r.message
+    with pytest.raises(ImageError):
+        predictor.read_number(b"not an image")
+
+
+def test_single_digit_mode_is_unchanged(predictor):
+    img = canvas("7")
+    assert predictor.predict(img).digit == 7
+    assert predictor.read_number(img).text == "7"
+
+
+def test_rendered_numbers_are_mostly_read_exactly(predictor):
+    samples = list(iter_numbers("canvas", 20, seed=7))
+    right = sum(predictor.read_number(s.image).text == s.text for s in samples)
+    assert right >= 17, right
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def _files(tmp_path: Path) -> dict[str, Path]:
+    out = {}
+    for name, img in (("n-42.png", canvas("42")), ("n-007.png", canvas("007")), ("blank.png", np.zeros((50, 50), np.uint8))):
+        p = tmp_path / name
+        ok, buf = cv2.imencode(".png", img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_RGBA2BGRA))
+        p.write_bytes(buf.tobytes())
+        out[name] = p
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"hello, not a picture")
+    out["junk.png"] = junk
+    return out
+
+
+def test_cli_number_json(tmp_path, capsys, default_model_path):
+    files = _files(tmp_path)
+    order = ["n-42.png", "n-007.png", "blank.png", "junk.png"]
+    code = main(["predict", "--number", "--json", "--model", str(default_model_path), *(str(files[n]) for n in order)])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 1  # one file could not be used
+    assert [Path(r["path"]).name for r in lines] == order
+    for r in lines:
+        assert set(r) == {"path", "number", "digits", "reason", "error", "message"}
+    by = {Path(r["path"]).name: r for r in lines}
+    assert by["n-42.png"]["number"] == "42" and by["n-42.png"]["error"] is None and by["n-42.png"]["reason"] is None
+    assert [d["digit"] for d in by["n-42.png"]["digits"]] == [4, 2]
+    for d in by["n-42.png"]["digits"]:
+        assert set(d) == {"digit", "confidence", "box"} and len(d["box"]) == 4 and 0 < d["confidence"] <= 1
+    assert by["n-007.png"]["number"] == "007"
+    assert by["blank.png"]["number"] is None and by["blank.png"]["reason"] == "no_ink" and by["blank.png"]["error"] is None
+    assert by["junk.png"]["number"] is None and "text" in by["junk.png"]["error"]
+
+
+def test_cli_number_plain(tmp_path, capsys, default_model_path):
+    files = _files(tmp_path)
+    code = main(["predict", "--number", "--model", str(default_model_path), str(files["n-42.png"]), str(files["blank.png"])])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert out[0].startswith(f"{files['n-42.png']}: 42 (")
+    assert "no number" in out[1]
