@@ -81,3 +81,11 @@ def browser_ok() -> None:
         if os.environ.get("CI"):
             pytest.fail(f"browser test cannot run in CI: {problem}")
         pytest.skip(problem)
+
+
+@pytest.fixture(scope="session")
+def reject_model_path(tmp_path_factory, mnist) -> Path:
+    """A tiny 11-class model ("not a digit" = 10) trained once per session (see tests/reject_model.py)."""
+    from reject_model import train_reject_model
+
+    return train_reject_model(tmp_path_factory.mktemp("reject_model"), mnist.x_train, mnist.y_train)
