@@ -40,6 +40,7 @@ CSS = f"""
 .dc-answer.dc-sure {{ color: {pres.TOP_COLOUR}; }}
 .dc-answer.dc-unsure {{ color: #c27c0e; }}
 .dc-answer.dc-empty {{ color: #9aa7b0; }}
+.dc-answer.dc-not_a_digit {{ color: #9aa7b0; font-size: 5rem; }}
 .dc-headline {{ font-size: 1.35rem; margin-bottom: 0.6rem; }}
 /* Less empty space above the title, so the canvas is on screen without scrolling on a tablet. */
 [data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }}
@@ -114,6 +115,8 @@ def render_answer(prediction: Prediction, *, empty_hint: str = "") -> None:
         f'<div class="dc-headline">{answer.headline}</div>',
         unsafe_allow_html=True,
     )
+    if answer.detail:  # the best guess of a drawing that is not a digit, in small print
+        st.caption(answer.detail)
     st.vega_lite_chart(pres.probability_frame(prediction.probabilities), pres.probability_chart_spec(),
                        width="stretch")
     runner_up = pres.runner_up_text(prediction)
@@ -212,7 +215,7 @@ def show_drawing_answer(predictor: Predictor | None, result, area) -> None:
                 st.error("Sorry, something went wrong reading the drawing. Press Clear and try again.")
                 return
             render_answer(prediction, empty_hint="I can't see a digit yet. " + DRAW_HINT)
-    if prediction is not None and prediction.digit is not None:
+    if prediction is not None and prediction.best_guess is not None:
         render_how_it_sees(prediction)
 
 
@@ -256,7 +259,7 @@ def render_single_upload(result: pres.UploadResult) -> None:
     with right:
         if result.note:
             st.info(result.note, icon=":material/animated_images:")
-        if prediction.digit is None:
+        if prediction.digit is None and prediction.reason != "not_a_digit":
             st.warning(result.message, icon=":material/search_off:")
         render_answer(prediction, empty_hint="Try a picture with one dark digit on light paper (or the reverse).")
     render_how_it_sees(prediction)
