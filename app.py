@@ -86,6 +86,8 @@ def choose_model() -> ModelEntry | None:
         if isinstance(acc, (int, float)):
             st.caption(f"Gets {acc:.1%} of the 10,000 MNIST test digits right.")
         st.caption(f"It says *not sure* when its confidence is below {LOW_CONFIDENCE:.0%}.")
+        if entry.meta.get("classes") == 11:  # a model with a "not a digit" class (see digitcore.model.rejection)
+            st.caption("It can also say *that doesn't look like a digit* (letters, shapes, scribbles).")
     return entry
 
 

@@ -66,7 +66,7 @@ class Answer:
     big: str  # the large text: "7", "7?", "✗" or "?"
     headline: str  # one sentence for the class
     confidence_text: str  # "97%" or ""
-    detail: str = ""  # small print under the headline, e.g. "My best guess would be 4 (31%)."
+    detail: str = ""  # small print under the headline, e.g. "My best guess would be 4."
 
 
 #: What the page says when the model declines: the drawing is not a digit.
@@ -74,10 +74,13 @@ NOT_A_DIGIT_HEADLINE = "That doesn't look like a digit."
 
 
 def best_guess_text(prediction: Prediction) -> str:
-    """``"My best guess would be 4 (31%)."`` for a declined prediction, else ``""``."""
+    """``"My best guess would be 4."`` for a declined prediction, else ``""``.
+
+    No percentage: beside a chart of the digits alone (renormalised) it would read as a contradiction.
+    """
     if prediction.reason != "not_a_digit" or prediction.best_guess is None:
         return ""
-    return f"My best guess would be {prediction.best_guess} ({format_percent(prediction.confidence)})."
+    return f"My best guess would be {prediction.best_guess}."
 
 
 def format_percent(p: float) -> str:

@@ -69,8 +69,9 @@ def test_a_drawn_letter_gets_that_does_not_look_like_a_digit(reject_app, monkeyp
     assert not at.exception
     text = _texts(at)
     assert "That doesn't look like a digit." in text
-    assert f"My best guess would be {best} (" in text
+    assert f"My best guess would be {best}." in text
     assert _answers(at) == ["✗"]
+    assert any("doesn't look like a digit" in c.value for c in at.sidebar.caption)
     assert not any("not sure" in m.value for m in at.markdown)
 
 
@@ -93,7 +94,7 @@ def test_uploads_of_non_digits_say_so_alone_and_in_the_table(reject_app, monkeyp
     at.file_uploader(key="uploads").set_value([("star.png", star.encoded, "image/png")])
     at.run()
     assert not at.exception and not at.warning
-    assert "That doesn't look like a digit." in _texts(at) and f"My best guess would be {best} (" in _texts(at)
+    assert "That doesn't look like a digit." in _texts(at) and f"My best guess would be {best}." in _texts(at)
 
     files = [("star.png", star.encoded), ("seven.png", encode(paper_digit(SEVEN)))]
     at.file_uploader(key="uploads").set_value([(n, d, "image/png") for n, d in files])

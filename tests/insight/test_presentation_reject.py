@@ -17,7 +17,7 @@ def test_a_declined_prediction_says_it_is_not_a_digit_with_the_best_guess_small(
     assert a.kind == "not_a_digit"
     assert a.headline == "That doesn't look like a digit."
     assert "4" not in a.headline and a.big != "4"
-    assert a.detail == "My best guess would be 4 (31%)."
+    assert a.detail == "My best guess would be 4."
 
 
 def test_real_but_uncertain_digits_keep_the_not_sure_wording():
