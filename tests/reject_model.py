@@ -69,3 +69,24 @@ def train_reject_model(out_dir: Path, x_train: np.ndarray, y_train: np.ndarray, 
             "temperature": temperature, "architecture": name}
     atomic_write_text(path.with_suffix(".json"), json.dumps(meta, indent=2))
     return path
+
+
+def ten_output_copy(path: Path, out_dir: Path) -> Path:
+    """The same network with the "not a digit" output cut off: a 10-output model (no JSON), so tests
+    of the 10-class behaviour never depend on which default model ships."""
+    import keras
+
+    src = keras.saving.load_model(path, compile=False)
+    inputs = keras.Input((28, 28, 1))
+    h = inputs
+    for layer in src.layers[:-1]:
+        h = layer(h)
+    w, b = src.layers[-1].get_weights()
+    head = keras.layers.Dense(10, activation="softmax")
+    out = head(h)
+    head.set_weights([w[:, :10], b[:10]])
+    model = keras.Model(inputs, out, name="ten-tiny")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "ten-tiny.keras"
+    model.save(target)
+    return target

@@ -73,9 +73,9 @@ def test_predict_plain_text_says_not_a_digit_with_the_best_guess(capsys, tmp_pat
     assert "not a digit" not in out
 
 
-def test_predict_with_a_ten_class_model_has_null_reason(capsys, tmp_path, mnist, default_model_path):
+def test_predict_with_a_ten_class_model_has_null_reason(capsys, tmp_path, mnist, ten_output_model_path):
     folder = _folder(tmp_path, mnist)
-    rc, out, _ = _run(capsys, "predict", "--model", default_model_path, "--json", folder)
+    rc, out, _ = _run(capsys, "predict", "--model", ten_output_model_path, "--json", folder)
     rows = [json.loads(line) for line in out.splitlines()]
     assert rc == 0
     assert all(r["reason"] is None and r["digit"] == r["best_guess"] for r in rows if r["message"] is None)

@@ -106,7 +106,9 @@ def test_the_tiny_model_declines_most_non_digits_and_few_mnist_test_digits(rejec
     assert digits.shape == (50, 10) and np.allclose(digits.sum(1), 1.0, atol=1e-4)
 
 
-def test_a_ten_output_model_never_declines_and_reports_zero_not_a_digit(predictor):
+def test_a_ten_output_model_never_declines_and_reports_zero_not_a_digit(ten_output_model_path):
+    predictor = Predictor.load(ten_output_model_path)
+    assert not predictor.head.can_decline
     images = [s.image for s in iter_hard_samples("non_digits", "canvas", 12, CHECK_SEED)]
     preds = [p for p in predictor.predict_batch(images) if p.reason != "no_ink"]
     assert preds and all(p.reason is None and p.digit is not None and p.not_a_digit == 0.0 for p in preds)
