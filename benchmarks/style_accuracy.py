@@ -20,7 +20,9 @@ and per class (digits) or per category (non-digits). Calibration on all digit im
 (15 bins) of the best guess's confidence with the model's raw outputs (T = 1), with the
 temperature in its JSON, and with a temperature fitted on the even-numbered images and measured
 on the odd-numbered ones (``ece_fitted``, a held-out "after" for models without one). Several
-``--model`` options share the preprocessing. Sets depend only on the options and the data.
+``--model`` options share the preprocessing; ``--cache FILE.npz`` keeps the preprocessed sets
+(rebuilt when the options or the set version differ), so scoring another model later takes
+seconds. Sets depend only on the options and the data.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from digitcore.imaging.image_io import load_image  # noqa: E402
 from digitcore.imaging.preprocess import preprocess  # noqa: E402
 from digitcore.insight.calibration import expected_calibration_error, fit_temperature  # noqa: E402
 from digitcore.insight.evaluation import label_from_filename  # noqa: E402
+from digitcore.storage.atomic import atomic_write_with  # noqa: E402
 from digitcore.storage.paths import mnist_path_from_env, seed_digits_dir  # noqa: E402
 from digitcore.synthetic.hard_sets import HARD_SET_VERSION, iter_hard_samples  # noqa: E402
 from digitcore.synthetic.non_digits import NOT_A_DIGIT  # noqa: E402
@@ -115,6 +118,46 @@ def build_sets(args: argparse.Namespace) -> list[PreparedSet]:
                 group = str(sample.label) if family == "european" else sample.source.split(":")[0]
                 s.add(sample.image, sample.label, group)
             sets.append(s)
+    return sets
+
+
+def _cache_key(args: argparse.Namespace) -> str:
+    return json.dumps({"v": HARD_SET_VERSION, "n": args.n, "photo_n": args.photo_n, "mnist_n": args.mnist_n,
+                       "seed": args.seed, "mnist": args.mnist, "usps": args.usps}, sort_keys=True)
+
+
+def load_or_build(args: argparse.Namespace) -> list[PreparedSet]:
+    """The prepared sets from ``--cache`` when it matches the options, else built (and cached)."""
+    cache = Path(args.cache) if args.cache else None
+    if cache is not None and cache.is_file():
+        try:
+            with np.load(cache, allow_pickle=False) as d:
+                if str(d["key"]) == _cache_key(args):
+                    out = []
+                    for name in [str(v) for v in d["names"]]:
+                        s = PreparedSet(name)
+                        s.x = list(d[f"{name}.x"])
+                        s.y = [int(v) for v in d[f"{name}.y"]]
+                        s.group = [str(v) for v in d[f"{name}.group"]]
+                        s.no_ink = int(d[f"{name}.no_ink"])
+                        out.append(s)
+                    return out
+        except (OSError, ValueError, KeyError):
+            pass  # unreadable or stale: build afresh
+    sets = build_sets(args)
+    if cache is not None:
+        arrays: dict[str, Any] = {"key": np.array(_cache_key(args)), "names": np.array([s.name for s in sets])}
+        for s in sets:
+            arrays[f"{s.name}.x"] = np.asarray(s.x, np.float32).reshape(-1, 28, 28)
+            arrays[f"{s.name}.y"] = np.asarray(s.y, np.int64)
+            arrays[f"{s.name}.group"] = np.asarray(s.group, dtype=str)
+            arrays[f"{s.name}.no_ink"] = np.array(s.no_ink)
+
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb") as f:
+                np.savez_compressed(f, **arrays)
+
+        atomic_write_with(cache, write)
     return sets
 
 
@@ -204,11 +247,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mnist", help="MNIST .npz (default $DIGITCORE_MNIST)")
     ap.add_argument("--usps", default=str(USPS_DEFAULT), help="USPS .npz (default ../shared/datasets/usps/usps.npz)")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    ap.add_argument("--cache", metavar="NPZ", help="keep the preprocessed sets in this file and reuse them")
     args = ap.parse_args(argv)
     if min(args.n, args.photo_n, args.mnist_n) < 0:
         ap.error("sizes must be >= 0")
     t0 = time.perf_counter()
-    sets = build_sets(args)
+    sets = load_or_build(args)
     prepared_s = time.perf_counter() - t0
     results = [score_model(m, sets) for m in (args.model or [None])]
     info = {"hard_set_version": HARD_SET_VERSION, "seed": args.seed, "n": args.n, "photo_n": args.photo_n,

@@ -6,7 +6,8 @@ Two families (:data:`FAMILIES`), each in the kinds ``canvas``, ``scan`` and ``ph
 * ``non_digits``: the drawings of :mod:`.non_digits` (label 10 = not a digit), categories in turn.
 
 "Harder" on purpose: before the usual renderer distortion every shape gets a strong slant
-(shear up to 0.45), an extra rotation (up to 15 degrees for digits, 40 for non-digits) and,
+(shear up to 0.45), an extra rotation (up to 15 degrees for digits, 40 for non-digits, 8 for
+lines, minus and equals signs, which turned further would read as a 1) and,
 for half of them, a hand wobble; the canvas renderer here draws from 30 px (a small drawing in a
 corner) to 260 px tall, with pens from a 3 px hairline to a 45 px marker, pushed to a corner
 half of the time. Deterministic for a seed; different seed streams from :mod:`.sets`, whose
@@ -45,7 +46,10 @@ def harden(shape: StrokeShape, rng: np.random.Generator) -> StrokeShape:
     allp = np.vstack(shape.strokes)
     lo, hi = allp.min(axis=0), allp.max(axis=0)
     size = max(float((hi - lo).max()), 1e-6)
-    theta = math.radians(rng.uniform(-15, 15) if digit else rng.uniform(-40, 40))
+    # A line turned far is a 1 (or a 7's stroke): lines, minus and equals stay nearly level.
+    level = shape.source.startswith(("line:", "symbol:minus", "symbol:equals"))
+    turn = 15 if digit else 8 if level else 40
+    theta = math.radians(rng.uniform(-turn, turn))
     shear = rng.uniform(-0.45, 0.45)
     rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
     m = rot @ np.array([[1.0, -shear], [0.0, 1.0]])
