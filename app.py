@@ -47,6 +47,7 @@ CSS = f"""
 .dc-answer.dc-sure {{ color: {pres.TOP_COLOUR}; }}
 .dc-answer.dc-unsure {{ color: #96600a; }}
 .dc-answer.dc-empty {{ color: #5b6a75; }}
+.dc-answer.dc-not_a_digit {{ color: #5b6a75; font-size: 5rem; }}
 .dc-headline {{ font-size: 1.35rem; margin-bottom: 0.6rem; }}
 /* Less empty space above the title, so the canvas is on screen without scrolling on a tablet. */
 [data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }}
@@ -92,6 +93,8 @@ def choose_model() -> ModelEntry | None:
         if isinstance(acc, (int, float)):
             st.caption(f"Gets {acc:.1%} of the 10,000 MNIST test digits right.")
         st.caption(f"It says *not sure* when its confidence is below {LOW_CONFIDENCE:.0%}.")
+        if entry.meta.get("classes") == 11:  # a model with a "not a digit" class (see digitcore.model.rejection)
+            st.caption("It can also say *that doesn't look like a digit* (letters, shapes, scribbles).")
     return entry
 
 
@@ -121,6 +124,8 @@ def render_answer(prediction: Prediction, *, empty_hint: str = "") -> None:
         f'<div class="dc-headline">{answer.headline}</div>',
         unsafe_allow_html=True,
     )
+    if answer.detail:  # the best guess of a drawing that is not a digit, in small print
+        st.caption(answer.detail)
     st.vega_lite_chart(pres.probability_frame(prediction.probabilities),
                        pres.probability_chart_spec(**presenter.chart_options()),
                        width="stretch")
@@ -208,7 +213,7 @@ def show_drawing_answer(predictor: Predictor | None, result, area) -> Prediction
                 st.error("Sorry, something went wrong reading the drawing. Press Clear and try again.")
                 return None
             render_answer(prediction, empty_hint="I can't see a digit yet. " + DRAW_HINT)
-    if prediction is not None and prediction.digit is not None:
+    if prediction is not None and prediction.best_guess is not None:
         render_how_it_sees(prediction)
         inside_network_panel(predictor, prediction.preprocessed.digit28, key="draw")
     return prediction
@@ -254,7 +259,7 @@ def render_single_upload(result: pres.UploadResult) -> None:
     with right:
         if result.note:
             st.info(result.note, icon=":material/animated_images:")
-        if prediction.digit is None:
+        if prediction.digit is None and prediction.reason != "not_a_digit":
             st.warning(result.message, icon=":material/search_off:")
         render_answer(prediction, empty_hint="Try a picture with one dark digit on light paper (or the reverse).")
     render_how_it_sees(prediction)

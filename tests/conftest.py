@@ -135,3 +135,19 @@ def store_url(request, tmp_path) -> str:
     url = request.getfixturevalue("pg_url")
     reset_database(url)
     return url
+
+
+@pytest.fixture(scope="session")
+def reject_model_path(tmp_path_factory, mnist) -> Path:
+    """A tiny 11-class model ("not a digit" = 10) trained once per session (see tests/reject_model.py)."""
+    from reject_model import train_reject_model
+
+    return train_reject_model(tmp_path_factory.mktemp("reject_model"), mnist.x_train, mnist.y_train)
+
+
+@pytest.fixture(scope="session")
+def ten_output_model_path(tmp_path_factory, reject_model_path) -> Path:
+    """The tiny model without its "not a digit" output: a plain 10-output digit model."""
+    from reject_model import ten_output_copy
+
+    return ten_output_copy(reject_model_path, tmp_path_factory.mktemp("ten_output_model"))

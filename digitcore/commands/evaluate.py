@@ -74,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"data:     {data.source} ({data.name}, {result.n:,} images)")
         print(f"accuracy: {result.accuracy:.2%}  ({result.correct:,} right, {result.errors:,} wrong)")
         print(f"loss:     {result.loss:.4f}  (mean cross-entropy)")
+        if predictor.head.can_decline:
+            print(f"declined: {result.declined:,} said \"not a digit\" (accuracy counts their best guess)")
         print(f"time:     {result.seconds:.1f} s")
         if args.report:
             print(f"report:   {args.report} (metrics.json, confusion_matrix.csv/.png, top_errors.png/.csv)")

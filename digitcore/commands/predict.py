@@ -8,7 +8,11 @@ Output, one line per file, in the order given (a folder's images sorted by name)
   ``error`` and ``message``. ``probabilities`` is 10 floats (digits 0-9) when there is a prediction,
   else ``null``; ``digit`` and ``confidence`` are ``null`` then too. ``error`` is ``null`` unless the
   file could not be used. A picture without ink is not an error: ``digit`` is ``null`` and
-  ``message`` says why (``message`` is ``null`` otherwise).
+  ``message`` says why (``message`` is ``null`` otherwise). Every line also has ``reason``
+  (``null`` when a digit is given, ``"no_ink"`` for a blank picture, ``"not_a_digit"`` when a model
+  with a "not a digit" class declined) and ``best_guess`` (the likeliest digit, also when declined;
+  ``null`` without a prediction). A declined picture is not an error either: plain text says
+  ``PATH: not a digit (best guess 4)``. ``--no-reject`` always names a digit.
 
 Several models (``--model A --model B``) each answer every file: the lines go file by file, one per
 model, and carry the model too: plain ``PATH [MODEL]: 7 (99.8%)``, JSON an extra ``"model"`` field
@@ -46,7 +50,8 @@ def add_parser(sub) -> None:
         "inside them (not sub-folders), sorted by name.",
         epilog="--json prints one object per line: path, digit, confidence, probabilities (10 floats, null "
         "without a prediction), error (null unless the file could not be used) and message (why there is no "
-        "digit, e.g. a blank picture). With several --model options every model answers every file and each "
+        "digit, e.g. a blank picture), reason (null, no_ink or not_a_digit) and best_guess (the likeliest digit, "
+        "also when the model says it is not a digit; --no-reject always names a digit). With several --model options every model answers every file and each "
         "line also has model (and, in JSON, label: the digit a name like 7-01.jpg promises). "
         "Exit status: 0 all files read, 1 some file failed, 2 unusable model.",
     )
@@ -56,6 +61,8 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object per line instead of text")
     p.add_argument("--number", action="store_true",
                    help="read the whole number in each picture (JSON: path, number, digits, reason, error, message)")
+    p.add_argument("--no-reject", action="store_true",
+                   help="always name a digit, even where the model says it is not a digit")
     p.set_defaults(run=run)
 
 
@@ -70,11 +77,14 @@ class Item:
     probabilities: list[float] | None = None
     message: str | None = None
     model: str | None = None  # set only when several models answer
+    reason: str | None = None  # None (a digit), "no_ink" or "not_a_digit"
+    best_guess: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON line for this file (with ``model`` and ``label`` when several models answer)."""
         out = {"path": self.path, "digit": self.digit, "confidence": self.confidence,
-               "probabilities": self.probabilities, "error": self.error, "message": self.message}
+               "probabilities": self.probabilities, "error": self.error, "message": self.message,
+               "reason": self.reason, "best_guess": self.best_guess}
         if self.model is not None:
             from ..insight.evaluation import label_from_filename
 
@@ -109,7 +119,21 @@ def _prepare(item: Item):
 
     prep = prepare_image(item.path, item.path)
     item.error, item.message = prep.error, prep.message
+    if prep.error is None and prep.digit28 is None:
+        item.reason = "no_ink"
     return prep.digit28
+
+
+def _fill(item: Item, scores, row: int) -> None:
+    """Copy one row of ``rejection.Scores`` into ``item`` (digit None when declined)."""
+    best = int(scores.best_guess[row])
+    item.best_guess, item.confidence = best, float(scores.confidence[row])
+    item.probabilities = [float(v) for v in scores.digits[row]]
+    if scores.declined[row]:
+        item.digit, item.reason = None, "not_a_digit"
+        item.message = "That doesn't look like a digit."
+    else:
+        item.digit, item.reason = best, None
 
 
 def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
@@ -123,8 +147,11 @@ def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
         yield chunk
 
 
-def predict_items(predictor, items: Iterator[Item], batch: int = BATCH) -> Iterator[Item]:
-    """Fill in each item's prediction, one model call per ``batch`` files; yields items in order."""
+def predict_items(predictor, items: Iterator[Item], batch: int = BATCH, reject: bool = True) -> Iterator[Item]:
+    """Fill in each item's prediction, one model call per ``batch`` files; yields items in order.
+
+    ``reject=False`` names a digit even where the model says it is not one.
+    """
     import numpy as np
 
     for chunk in _chunks(items, batch):
@@ -135,16 +162,14 @@ def predict_items(predictor, items: Iterator[Item], batch: int = BATCH) -> Itera
                 if d is not None:
                     ready.append((it, d))
         if ready:
-            probs = predictor.predict_digits(np.stack([d for _, d in ready]))
-            for (it, _), row in zip(ready, probs):
-                digit = int(np.argmax(row))
-                it.digit, it.confidence = digit, float(row[digit])
-                it.probabilities = [float(v) for v in row]
+            scores = predictor.predict_scores(np.stack([d for _, d in ready]), reject=reject)
+            for row, (it, _) in enumerate(ready):
+                _fill(it, scores, row)
         yield from chunk
 
 
 def predict_items_multi(predictors: list[tuple[str, Any]], items: Iterator[Item],
-                        batch: int = BATCH) -> Iterator[list[Item]]:
+                        batch: int = BATCH, reject: bool = True) -> Iterator[list[Item]]:
     """For each file, one filled-in copy per ``(name, predictor)``, in that order; preprocessing happens once."""
     import numpy as np
 
@@ -154,11 +179,9 @@ def predict_items_multi(predictors: list[tuple[str, Any]], items: Iterator[Item]
         if ready:
             stack = np.stack([d for _, d in ready])
             for m, (_, predictor) in enumerate(predictors):
-                for (it, _), row in zip(ready, predictor.predict_digits(stack)):
-                    digit = int(np.argmax(row))
-                    copy = answers[id(it)][m]
-                    copy.digit, copy.confidence = digit, float(row[digit])
-                    copy.probabilities = [float(v) for v in row]
+                scores = predictor.predict_scores(stack, reject=reject)
+                for row, (it, _) in enumerate(ready):
+                    _fill(answers[id(it)][m], scores, row)
         for it in chunk:
             yield answers[id(it)]
 
@@ -170,6 +193,8 @@ def format_line(item: Item) -> str:
     where = item.path if item.model is None else f"{item.path} [{item.model}]"
     if item.error is not None:
         return f"{where}: error: {item.error}"
+    if item.reason == "not_a_digit":
+        return f"{where}: not a digit (best guess {item.best_guess})"
     if item.digit is None:
         return f"{where}: no digit ({item.message})"
     text = f"{where}: {item.digit} ({item.confidence:.1%}"
@@ -204,7 +229,7 @@ def run(args: argparse.Namespace) -> int:
         return run_number(predictors[0][1], args.paths, args.json)
     failed = total = 0
     if len(predictors) == 1:
-        for item in predict_items(predictors[0][1], expand_paths(args.paths)):
+        for item in predict_items(predictors[0][1], expand_paths(args.paths), reject=not args.no_reject):
             total += 1
             failed += item.error is not None
             print(json.dumps(item.to_dict()) if args.json else format_line(item), flush=True)
@@ -212,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
         from ..insight.evaluation import label_from_filename
 
         score = {name: [0, 0] for name, _ in predictors}
-        for copies in predict_items_multi(predictors, expand_paths(args.paths)):
+        for copies in predict_items_multi(predictors, expand_paths(args.paths), reject=not args.no_reject):
             total += 1
             failed += copies[0].error is not None
             for item in copies:

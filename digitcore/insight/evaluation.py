@@ -49,6 +49,8 @@ class EvalResult:
     probabilities: np.ndarray = field(repr=False)  # (N, 10) float32
     labels: np.ndarray = field(repr=False)  # (N,) int64
     seconds: float = 0.0
+    #: Images a model with a "not a digit" class declined (still scored by their best guess).
+    declined: int = 0
 
     @property
     def correct(self) -> int:
@@ -75,7 +77,7 @@ class EvalResult:
     def to_dict(self) -> dict[str, Any]:
         """The scalar results, JSON-ready."""
         return {"accuracy": self.accuracy, "loss": self.loss, "n": self.n, "correct": self.correct,
-                "errors": self.errors, "seconds": round(self.seconds, 3)}
+                "errors": self.errors, "seconds": round(self.seconds, 3), "declined": self.declined}
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ def predict_probabilities(model: Any, x: np.ndarray, batch_size: int = 1000) -> 
     ``model`` may be a :class:`~digitcore.model.predictor.Predictor` (``predict_digits``), a
     :class:`~digitcore.model.inference.ModelRunner` (``probabilities``) or a bare Keras model
     (called directly, batch by batch). Outputs that are not probabilities (logits) are softmaxed.
+    An 11th "not a digit" output (last column) is left out and the digits renormalised.
     """
     x = np.asarray(x)
     if len(x) == 0:
@@ -134,6 +137,9 @@ def predict_probabilities(model: Any, x: np.ndarray, batch_size: int = 1000) -> 
     probs = probs.astype(np.float32, copy=False)
     if probs.size and (probs.min() < 0 or not np.allclose(probs.sum(1), 1.0, atol=1e-3)):
         probs = softmax(probs).astype(np.float32, copy=False)  # presets that output logits
+    if probs.ndim == 2 and probs.shape[1] == N_CLASSES + 1:
+        digits = probs[:, :N_CLASSES]
+        probs = (digits / np.maximum(digits.sum(1, keepdims=True), 1e-12)).astype(np.float32)
     return probs
 
 
@@ -152,9 +158,16 @@ def evaluate_model(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int = 1
     if len(x) != len(y):
         raise ValueError(f"{len(x)} images but {len(y)} labels.")
     t0 = time.perf_counter()
-    probs = predict_probabilities(model, x, batch_size)
+    declined = 0
+    if hasattr(model, "predict_scores") and len(x):  # a Predictor: it knows its calibration and threshold
+        scores = model.predict_scores(np.asarray(x))
+        probs, declined = scores.digits.astype(np.float32, copy=False), int(scores.declined.sum())
+    else:
+        probs = predict_probabilities(model, x, batch_size)
     seconds = time.perf_counter() - t0
-    return result_from_probabilities(y, probs, seconds)
+    result = result_from_probabilities(y, probs, seconds)
+    result.declined = declined
+    return result
 
 
 def result_from_probabilities(labels: np.ndarray, probabilities: np.ndarray, seconds: float = 0.0) -> EvalResult:

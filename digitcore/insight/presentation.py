@@ -29,6 +29,8 @@ __all__ = [
     "probability_frame",
     "probability_chart_spec",
     "runner_up_text",
+    "best_guess_text",
+    "NOT_A_DIGIT_HEADLINE",
     "model_label",
     "model_name",
     "with_article",
@@ -62,12 +64,27 @@ PAD_COLOUR = (233, 239, 241)
 
 @dataclass(frozen=True)
 class Answer:
-    """How to state one prediction: ``kind`` is ``"sure"``, ``"unsure"`` or ``"empty"``."""
+    """How to state one prediction: ``kind`` is ``"sure"``, ``"unsure"``, ``"not_a_digit"`` or ``"empty"``."""
 
     kind: str
-    big: str  # the large text: "7", "7?" or "?"
+    big: str  # the large text: "7", "7?", "✗" or "?"
     headline: str  # one sentence for the class
     confidence_text: str  # "97%" or ""
+    detail: str = ""  # small print under the headline, e.g. "My best guess would be 4."
+
+
+#: What the page says when the model declines: the drawing is not a digit.
+NOT_A_DIGIT_HEADLINE = "That doesn't look like a digit."
+
+
+def best_guess_text(prediction: Prediction) -> str:
+    """``"My best guess would be 4."`` for a declined prediction, else ``""``.
+
+    No percentage: beside a chart of the digits alone (renormalised) it would read as a contradiction.
+    """
+    if prediction.reason != "not_a_digit" or prediction.best_guess is None:
+        return ""
+    return f"My best guess would be {prediction.best_guess}."
 
 
 def format_percent(p: float) -> str:
@@ -89,6 +106,8 @@ def format_percent(p: float) -> str:
 
 def answer_for(prediction: Prediction, *, empty_hint: str = "") -> Answer:
     """Word a prediction for a classroom: plain when sure, hedged below ``LOW_CONFIDENCE``."""
+    if prediction.reason == "not_a_digit":
+        return Answer("not_a_digit", "✗", NOT_A_DIGIT_HEADLINE, "", best_guess_text(prediction))
     if prediction.digit is None:
         return Answer("empty", "?", empty_hint or prediction.message or "No digit found.", "")
     pct = format_percent(prediction.confidence)
@@ -394,7 +413,7 @@ class UploadResult:
 
     @property
     def ok(self) -> bool:
-        """True when a digit was recognised."""
+        """True when a digit was recognised (not for blank pictures or drawings that are not digits)."""
         return self.prediction is not None and self.prediction.digit is not None
 
     @property
@@ -457,7 +476,9 @@ def results_frame(results: Sequence[UploadResult]) -> pd.DataFrame:
     for r in results:
         p = r.prediction
         answered = p is not None and p.digit is not None
-        notes = [r.message, "not sure" if answered and not p.is_confident else "", r.note]
+        declined = p is not None and p.reason == "not_a_digit"
+        notes = [f"doesn't look like a digit (best guess {p.best_guess})" if declined else r.message,
+                 "not sure" if answered and not p.is_confident else "", r.note]
         note = "; ".join(n for n in notes if n)
         rows.append(
             {
@@ -483,6 +504,8 @@ def upload_caption(result: UploadResult, max_name: int = 22) -> str:
     name = result.name if len(result.name) <= max_name else result.name[: max_name - 1] + "…"
     if result.error:
         return f"{name}: unreadable"
+    if result.prediction is not None and result.prediction.reason == "not_a_digit":
+        return f"{name}: not a digit"
     if not result.ok:
         return f"{name}: no digit"
     answer = answer_for(result.prediction)
@@ -494,8 +517,11 @@ def batch_summary(results: Sequence[UploadResult]) -> str:
     n = len(results)
     recognised = sum(r.ok for r in results)
     unreadable = sum(bool(r.error) for r in results)
-    no_digit = n - recognised - unreadable
+    declined = sum(r.prediction is not None and r.prediction.reason == "not_a_digit" for r in results)
+    no_digit = n - recognised - unreadable - declined
     parts = [f"{recognised} recognised"]
+    if declined:
+        parts.append(f"{declined} not a digit")
     if no_digit:
         parts.append(f"{no_digit} without a digit")
     if unreadable:

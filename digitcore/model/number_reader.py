@@ -33,7 +33,6 @@ from ..imaging.segmentation import (
 __all__ = ["DigitReading", "NumberReading", "read_number"]
 
 #: Index of the "not a digit" output in models that have an 11th class.
-_NOT_A_DIGIT = 10
 
 
 @dataclass
@@ -72,13 +71,13 @@ class NumberReading:
 class _Scored:
     part: Part
     prep: Preprocessed
-    probs: np.ndarray | None  # None without ink
+    probs: np.ndarray | None  # the 10 digits' calibrated probabilities; None without ink
+    best: float = 0.0  # calibrated probability of the best digit among all outputs ("not a digit" included)
+    declined: bool = False  # the model says this part is not a digit
 
     @property
     def confidence(self) -> float:
-        if self.probs is None:
-            return 0.0
-        return float(np.max(self.probs[:10]))
+        return 0.0 if self.probs is None else self.best
 
 
 class _Scorer:
@@ -96,10 +95,14 @@ class _Scorer:
         todo = [p for p in parts if self._key(p) not in self.memo]
         preps = [preprocess(part_image(p, self.ink), keep_steps=self.keep_steps) for p in todo]
         inked = [i for i, pr in enumerate(preps) if pr.has_ink]
-        probs = self.predictor.predict_digits(np.stack([preps[i].digit28 for i in inked])) if inked else None
+        scores = self.predictor.predict_scores(np.stack([preps[i].digit28 for i in inked])) if inked else None
         for i, (p, pr) in enumerate(zip(todo, preps)):
-            row = probs[inked.index(i)] if i in inked else None
-            self.memo[self._key(p)] = _Scored(p, pr, None if row is None else np.asarray(row, np.float64))
+            if i not in inked:
+                self.memo[self._key(p)] = _Scored(p, pr, None)
+                continue
+            row = inked.index(i)
+            self.memo[self._key(p)] = _Scored(p, pr, np.asarray(scores.digits[row], np.float64),
+                                              float(scores.confidence[row]), bool(scores.declined[row]))
         return [self.memo[self._key(p)] for p in parts]
 
 
@@ -174,10 +177,9 @@ def _reading(s: _Scored, seg: Segmentation) -> DigitReading:
     probs = [float(v) for v in s.probs] if s.probs is not None else [0.0] * 10
     if s.probs is None:
         return DigitReading(None, 0.0, probs, box, "not_a_digit", s.prep)
-    top = int(np.argmax(s.probs))
-    if top == _NOT_A_DIGIT:  # models with an 11th "not a digit" class
-        return DigitReading(None, float(s.probs[top]), probs, box, "not_a_digit", s.prep)
-    return DigitReading(top, float(s.probs[top]), probs, box, None, s.prep)
+    if s.declined:  # models with an 11th "not a digit" class
+        return DigitReading(None, s.best, probs, box, "not_a_digit", s.prep)
+    return DigitReading(int(np.argmax(s.probs)), s.best, probs, box, None, s.prep)
 
 
 def read_number(predictor, image: Any, *, keep_steps: bool = False) -> NumberReading:

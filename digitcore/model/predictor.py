@@ -15,6 +15,7 @@ from ..imaging.preprocess import Preprocessed, preprocess
 from ..storage.paths import default_model_path
 from .inference import ModelLoadError, ModelRunner, load_keras_model
 from .priority import interactive
+from .rejection import OutputHead, Scores
 
 #: Below this confidence the app says it is not sure.
 LOW_CONFIDENCE = 0.6
@@ -24,13 +25,27 @@ __all__ = ["Predictor", "Prediction", "ModelLoadError", "LOW_CONFIDENCE"]
 
 @dataclass
 class Prediction:
-    """The answer for one image. ``digit`` is None when no ink was found."""
+    """The answer for one image. ``digit`` is None when no ink was found or the model declined.
+
+    ``reason`` says why there is no digit: ``None`` (a digit is given), ``"no_ink"`` (blank input) or
+    ``"not_a_digit"`` (declined). ``best_guess`` is the most likely digit even when declined (None
+    only without ink). ``probabilities`` are the 10 digit probabilities (summing to 1 over the
+    digits); ``confidence`` is the calibrated probability of ``best_guess``; ``not_a_digit`` the
+    calibrated probability that it is not a digit at all (0.0 for 10-output models).
+    """
 
     digit: int | None
     confidence: float
     probabilities: list[float]
     preprocessed: Preprocessed | None = field(default=None, repr=False)
     message: str = ""
+    reason: str | None = None
+    best_guess: int | None = None
+    not_a_digit: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.best_guess is None and self.digit is not None:
+            self.best_guess = self.digit
 
     @property
     def is_confident(self) -> bool:
@@ -43,8 +58,9 @@ class Prediction:
         return [(int(i), float(self.probabilities[i])) for i in order]
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields (``digit``, ``confidence``, ``probabilities``)."""
-        return {"digit": self.digit, "confidence": self.confidence, "probabilities": list(self.probabilities)}
+        """JSON-ready fields (``digit``, ``confidence``, ``probabilities``, ``reason``, ``best_guess``, ``not_a_digit``)."""
+        return {"digit": self.digit, "confidence": self.confidence, "probabilities": list(self.probabilities),
+                "reason": self.reason, "best_guess": self.best_guess, "not_a_digit": self.not_a_digit}
 
 
 class Predictor:
@@ -54,6 +70,8 @@ class Predictor:
         self.path = path
         self.metadata = metadata or {}
         self.runner = ModelRunner(model)
+        #: Reads the outputs: 10 or 11 classes, temperature, reject threshold (from ``metadata``).
+        self.head = OutputHead.from_metadata(self.metadata, self.runner.outputs)
 
     @property
     def model(self):
@@ -79,9 +97,10 @@ class Predictor:
                 metadata = {"error": f"{meta_path.name} is unreadable"}
         return cls(model, path, metadata)
 
-    def predict(self, image: Any, *, keep_steps: bool = True) -> Prediction:
+    def predict(self, image: Any, *, keep_steps: bool = True, reject: bool = True) -> Prediction:
         """Predict one raw image: an ndarray (grey/RGB/RGBA), bytes of an image file, or a path.
 
+        ``reject=False`` always names a digit, even for what the model thinks is not one.
         Raises ``ImageError`` for input that is not a usable image.
         """
         with interactive():
@@ -89,17 +108,18 @@ class Predictor:
             if not prep.has_ink:
                 return _no_ink(prep)
             probs = self.runner.probabilities(prep.digit28[None])[0]
-        return _from_probs(probs, prep)
+        return _from_scores(self.head.scores(probs[None], reject=reject), 0, prep)
 
-    def predict_batch(self, images: Iterable[Any], *, keep_steps: bool = False) -> list[Prediction]:
+    def predict_batch(self, images: Iterable[Any], *, keep_steps: bool = False, reject: bool = True) -> list[Prediction]:
         """Predict many raw images with one model call per batch (bad images raise ``ImageError``)."""
         with interactive():
             preps = [preprocess(load_image(img), keep_steps=keep_steps) for img in images]
             inked = [i for i, p in enumerate(preps) if p.has_ink]
             probs = self.runner.probabilities(np.stack([preps[i].digit28 for i in inked])) if inked else None
         out = [_no_ink(p) for p in preps]
+        scores = self.head.scores(probs, reject=reject) if inked else None
         for row, i in enumerate(inked):
-            out[i] = _from_probs(probs[row], preps[i])
+            out[i] = _from_scores(scores, row, preps[i])
         return out
 
     def explain(self, image: Any, **options: Any):
@@ -119,15 +139,28 @@ class Predictor:
             return read_number(self, image, keep_steps=keep_steps)
 
     def predict_digits(self, x28: np.ndarray | Sequence[np.ndarray]) -> np.ndarray:
-        """Probabilities (N,10) for already-preprocessed 28x28 digits (uint8 or float in [0,1])."""
+        """Calibrated digit probabilities (N,10) for already-preprocessed 28x28 digits (uint8 or float in [0,1]).
+
+        For an 11-output model the "not a digit" output is left out and the digits renormalised.
+        """
+        return self.predict_scores(x28).digits
+
+    def predict_scores(self, x28: np.ndarray | Sequence[np.ndarray], *, reject: bool = True,
+                       temperature: float | None = None) -> Scores:
+        """Digit probabilities, "not a digit" probability, confidence and decline flags for 28x28 digits."""
         with interactive():
-            return self.runner.probabilities(np.asarray(x28))
+            raw = self.runner.probabilities(np.asarray(x28))
+        return self.head.scores(raw, reject=reject, temperature=temperature)
 
 
-def _from_probs(probs: np.ndarray, prep: Preprocessed) -> Prediction:
-    digit = int(np.argmax(probs))
-    return Prediction(digit, float(probs[digit]), [float(p) for p in probs], prep)
+def _from_scores(scores: Scores, row: int, prep: Preprocessed) -> Prediction:
+    probs = [float(p) for p in scores.digits[row]]
+    best = int(np.argmax(scores.digits[row]))
+    conf, nad = float(scores.confidence[row]), float(scores.not_a_digit[row])
+    if scores.declined[row]:
+        return Prediction(None, conf, probs, prep, "That doesn't look like a digit.", "not_a_digit", best, nad)
+    return Prediction(best, conf, probs, prep, "", None, best, nad)
 
 
 def _no_ink(prep: Preprocessed) -> Prediction:
-    return Prediction(None, 0.0, [0.0] * 10, prep, prep.message or "No ink found: nothing to recognise.")
+    return Prediction(None, 0.0, [0.0] * 10, prep, prep.message or "No ink found: nothing to recognise.", "no_ink")

@@ -129,8 +129,10 @@ def test_predict_json_on_a_mixed_folder(capsys, model_path, mixed_folder, tmp_pa
         assert r["digit"] == label_from_filename(name)
         assert isinstance(r["confidence"], float) and 0.0 <= r["confidence"] <= 1.0
         assert len(r["probabilities"]) == 10 and abs(sum(r["probabilities"]) - 1.0) < 1e-3
-        assert r["confidence"] == max(r["probabilities"])
-        assert r["probabilities"].index(r["confidence"]) == r["digit"]
+        # probabilities are over the digits; confidence is the calibrated probability among all the
+        # model's outputs, so with a "not a digit" output it can be a little below the digit's bar.
+        assert r["confidence"] <= max(r["probabilities"]) + 1e-6
+        assert r["probabilities"].index(max(r["probabilities"])) == r["digit"] == r["best_guess"]
 
     assert by_name["animated.gif"]["digit"] == 7  # the first frame is used
 
