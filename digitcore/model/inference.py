@@ -36,10 +36,11 @@ def load_keras_model(path: str | Path):
         ) from exc
     in_shape = tuple(model.input_shape[1:]) if not isinstance(model.input_shape, list) else None
     out_shape = tuple(model.output_shape[1:]) if not isinstance(model.output_shape, list) else None
-    if in_shape not in ((28, 28, 1), (28, 28)) or out_shape != (10,):
+    # 11 outputs: the 10 digits plus "not a digit" (index 10), as models trained with --extra-data give.
+    if in_shape not in ((28, 28, 1), (28, 28)) or out_shape not in ((10,), (11,)):
         raise ModelLoadError(
             f"{path.name} is not a digit model: it takes {in_shape} and gives {out_shape}, "
-            "expected 28x28 images in and 10 scores out."
+            "expected 28x28 images in and 10 scores out (11 with 'not a digit')."
         )
     return model
 
@@ -78,7 +79,7 @@ class ModelRunner:
         """(N,10) float32 probabilities for (N,28,28) images (uint8 0..255 or float 0..1)."""
         xs = to_model_input(x).reshape((-1, *self._shape))
         if len(xs) == 0:
-            return np.zeros((0, 10), np.float32)
+            return np.zeros((0, int(self.model.output_shape[-1])), np.float32)
         outs = [self._fn(xs[i : i + batch_size]).numpy() for i in range(0, len(xs), batch_size)]
         probs = np.concatenate(outs).astype(np.float32, copy=False)
         return softmax(probs) if self._softmax else probs
