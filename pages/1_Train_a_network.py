@@ -22,6 +22,7 @@ from digitcore.insight.presentation import escape_markdown
 from digitcore.training.presets import CUSTOM, PRESETS, build_model, get_preset
 from digitcore.storage.runs import RunBusyError, RunNameError, check_run_name, free_run_name, run_files
 from pages.ui import class_training
+from pages.ui.extra_data import extra_data_option
 
 #: Seconds between refreshes of the progress area while a training runs. Every viewer's refresh is a
 #: (fragment) script run on the server, so this is not made shorter: 30 pupils watching = 20 runs/s.
@@ -154,6 +155,7 @@ def training_tab(name: str, recipe: dict) -> dict:
                       key=k(name, "quick"))
     out["subset"] = int(st.number_input("Training images to use", 100, 60000, QUICK_SUBSET, 500,
                                         key=k(name, "subset"))) if quick else None
+    out["extra_data"] = extra_data_option(k(name, "extra"))
     return out
 
 

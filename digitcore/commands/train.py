@@ -30,6 +30,12 @@ def add_parser(sub) -> None:
     p.add_argument("--class-data", nargs="?", const="", default=None, metavar="URL",
                    help="add the class's drawings (default store, or this database URL); a fixed quarter is held "
                    "out and the JSON records its accuracy before (default model) and after")
+    p.add_argument("--init-weights", metavar="MODEL.keras",
+                   help="start from this model's weights (same architecture; a 10-class model may seed an "
+                        "11-class --extra-data run)")
+    p.add_argument("--extra-data", action="store_true", default=None,
+                   help="add USPS + generated styles + not-a-digit examples (the model gets an 11th class, "
+                        "'not a digit'); USPS from $DIGITCORE_USPS or ../shared/datasets/usps/usps.npz")
 
     g = p.add_argument_group("training")
     g.add_argument("--epochs", type=int)
@@ -89,6 +95,7 @@ def config_from_args(args: argparse.Namespace):
         "early_stopping_min_delta": args.early_stopping_min_delta, "reduce_lr_factor": args.reduce_lr_factor,
         "reduce_lr_monitor": args.reduce_lr_monitor, "reduce_lr_min": args.reduce_lr_min,
         "checkpoint_best": args.checkpoint_best, "checkpoint_monitor": args.checkpoint_monitor,
+        "extra_data": getattr(args, "extra_data", None), "init_weights": getattr(args, "init_weights", None),
     }
     overrides = {k: v for k, v in given.items() if v is not None}
     if args.early_stopping is not None:
@@ -136,6 +143,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         cfg = config_from_args(args)
         data = load_mnist(args.data)
+        if cfg.extra_data:
+            from ..training.generated.usps import load_usps
+
+            load_usps()  # refuse before starting when USPS is missing or unusable
         if args.class_data is not None:
             from ..training.class_data import load_class_data
 

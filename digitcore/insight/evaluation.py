@@ -63,12 +63,12 @@ class EvalResult:
         return self.n - self.correct
 
     def confusion_matrix(self) -> np.ndarray:
-        """(10,10) counts, rows = true digit, columns = predicted digit."""
-        return confusion_matrix(self.labels, self.predictions)
+        """(10,10) counts, rows = true digit, columns = predicted digit ((11,11) for an 11-class model)."""
+        return confusion_matrix(self.labels, self.predictions, self.probabilities.shape[1])
 
     def per_class_metrics(self) -> list[ClassMetrics]:
-        """Precision, recall, F1 and support for each digit."""
-        return per_class_metrics(self.labels, self.predictions)
+        """Precision, recall, F1 and support for each digit (and "not a digit" for an 11-class model)."""
+        return per_class_metrics(self.labels, self.predictions, self.probabilities.shape[1])
 
     def top_errors(self, k: int | None = None) -> list[ErrorCase]:
         """The misclassified images, most confidently wrong first."""
@@ -174,7 +174,8 @@ def result_from_probabilities(labels: np.ndarray, probabilities: np.ndarray, sec
     """An :class:`EvalResult` for probabilities computed elsewhere."""
     labels = np.asarray(labels, dtype=np.int64).reshape(-1)
     probs = np.asarray(probabilities, dtype=np.float32)
-    if probs.shape != (len(labels), N_CLASSES):
+    # 11 columns: a model with a "not a digit" output (index 10); choosing it counts as a miss.
+    if probs.ndim != 2 or probs.shape[0] != len(labels) or probs.shape[1] not in (N_CLASSES, N_CLASSES + 1):
         raise ValueError(f"Probabilities have shape {probs.shape}; expected ({len(labels)}, {N_CLASSES}).")
     preds = probs.argmax(1).astype(np.int64) if len(labels) else np.zeros(0, np.int64)
     acc = float((preds == labels).mean()) if len(labels) else float("nan")

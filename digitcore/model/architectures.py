@@ -1,4 +1,7 @@
-"""Model architectures. Every builder returns an uncompiled Keras model: (28,28,1) floats in [0,1] -> 10 scores."""
+"""Model architectures. Every builder returns an uncompiled Keras model: (28,28,1) floats in [0,1] -> ``classes`` scores.
+
+``classes`` is 10 (the digits) unless asked otherwise; 11 adds "not a digit" at index 10 (see ``NOT_A_DIGIT``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import keras
 from keras import layers
 
 INPUT_SHAPE = (28, 28, 1)
+#: Index of the "not a digit" output of an 11-class model.
+NOT_A_DIGIT = 10
 
 
 def _conv_bn(x, filters: int, kernel: int, *, strides: int = 1, padding: str = "valid"):
@@ -15,7 +20,7 @@ def _conv_bn(x, filters: int, kernel: int, *, strides: int = 1, padding: str = "
     return layers.ReLU()(x)
 
 
-def build_digitnet(dropout: float = 0.4) -> keras.Model:
+def build_digitnet(dropout: float = 0.4, classes: int = 10) -> keras.Model:
     """The project's default network (327k parameters, ~1.3 MB).
 
     Three stages of conv+BatchNorm where strided 5x5 convolutions learn their own
@@ -34,11 +39,11 @@ def build_digitnet(dropout: float = 0.4) -> keras.Model:
     x = _conv_bn(x, 128, 4)
     x = layers.Flatten()(x)
     x = layers.Dropout(dropout)(x)
-    outputs = layers.Dense(10, activation="softmax", name="probabilities")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="digitnet")
 
 
-def build_u123_cnn_v2() -> keras.Model:
+def build_u123_cnn_v2(classes: int = 10) -> keras.Model:
     """Reference 'u123-cnn-v2': two conv pairs, global average pooling, dense head (276,810 parameters)."""
     inputs = keras.Input(INPUT_SHAPE, name="digit")
     x = layers.Conv2D(64, 3, activation="relu")(inputs)
@@ -50,11 +55,11 @@ def build_u123_cnn_v2() -> keras.Model:
     x = layers.Flatten()(x)
     x = layers.Dense(128, activation="relu")(x)
     x = layers.Dropout(0.5)(x)
-    outputs = layers.Dense(10, activation="softmax", name="probabilities")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="u123_cnn_v2")
 
 
-def build_deepdigits() -> keras.Model:
+def build_deepdigits(classes: int = 10) -> keras.Model:
     """Reference 'deepdigits': four BatchNorm conv layers, L2-regularised dense head (2,624,394 parameters)."""
     l2 = keras.regularizers.L2(0.001)
     inputs = keras.Input(INPUT_SHAPE, name="digit")
@@ -77,11 +82,11 @@ def build_deepdigits() -> keras.Model:
     x = layers.Dense(256, activation="relu", kernel_regularizer=l2)(x)
     x = layers.BatchNormalization()(x)
     x = layers.Dropout(0.5)(x)
-    outputs = layers.Dense(10, activation="softmax", name="probabilities")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="deepdigits")
 
 
-def build_kaggle_cnn() -> keras.Model:
+def build_kaggle_cnn(classes: int = 10) -> keras.Model:
     """Reference 'kaggle-cnn': [5x5 conv]x2, [3x3 conv]x2, dense 256 (887,530 parameters)."""
     inputs = keras.Input(INPUT_SHAPE, name="digit")
     x = layers.Conv2D(32, 5, padding="same", activation="relu")(inputs)
@@ -95,11 +100,11 @@ def build_kaggle_cnn() -> keras.Model:
     x = layers.Flatten()(x)
     x = layers.Dense(256, activation="relu")(x)
     x = layers.Dropout(0.5)(x)
-    outputs = layers.Dense(10, activation="softmax", name="probabilities")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="kaggle_cnn")
 
 
-def build_tf_tutorial_cnn() -> keras.Model:
+def build_tf_tutorial_cnn(classes: int = 10) -> keras.Model:
     """Reference 'tf-tutorial-cnn' (TensorFlow's CNN tutorial): ends in 10 logits (121,930 parameters)."""
     inputs = keras.Input(INPUT_SHAPE, name="digit")
     x = layers.Conv2D(32, 3, activation="relu")(inputs)
@@ -108,7 +113,7 @@ def build_tf_tutorial_cnn() -> keras.Model:
     x = layers.MaxPooling2D(2)(x)
     x = layers.Flatten()(x)
     x = layers.Dense(64, activation="relu")(x)
-    outputs = layers.Dense(10, name="logits")(x)
+    outputs = layers.Dense(classes, name="logits")(x)
     return keras.Model(inputs, outputs, name="tf_tutorial_cnn")
 
 
@@ -161,7 +166,7 @@ def custom_architecture(options: dict | None = None) -> dict[str, int | float | 
     return arch
 
 
-def build_custom(options: dict | None = None) -> keras.Model:
+def build_custom(options: dict | None = None, classes: int = 10) -> keras.Model:
     """A network made from the custom options: ``conv_blocks`` x [conv, conv, max pool] + dense head.
 
     Both convolutions of a block use 'same' padding, so each block halves the image
@@ -185,5 +190,5 @@ def build_custom(options: dict | None = None) -> keras.Model:
         x = layers.Dense(arch["dense_units"], activation="relu")(x)
         if arch["dropout"]:
             x = layers.Dropout(arch["dropout"])(x)
-    outputs = layers.Dense(10, activation="softmax", name="probabilities")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="custom")

@@ -66,6 +66,8 @@ class TrainConfig:
     early_stopping_monitor: str = "val_loss"
     early_stopping_min_delta: float = 0.0
     checkpoint_monitor: str = "val_loss"
+    extra_data: bool = False  # add USPS + generated styles + not-a-digit examples; the model gets an 11th class
+    init_weights: str | None = None  # start from this .keras model's weights (same architecture)
 
     def validate(self) -> None:
         """Raise ValueError with a readable message for any invalid value, before anything starts."""
@@ -104,6 +106,10 @@ class TrainConfig:
                               ("The best-model checkpoint", self.checkpoint_monitor)):
             if monitor not in MONITORS:
                 raise ValueError(f"{what} can watch 'val_loss' or 'val_accuracy', not {monitor!r}.")
+        if not isinstance(self.extra_data, bool):
+            raise ValueError("extra_data must be true or false.")
+        if self.init_weights is not None and (not isinstance(self.init_weights, str) or not self.init_weights):
+            raise ValueError("init_weights must be the path of a .keras model file.")
         if not isinstance(self.checkpoint_best, bool):
             raise ValueError("checkpoint_best must be true or false.")
         if self.loss not in LOSSES:

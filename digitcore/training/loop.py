@@ -59,9 +59,12 @@ Event = dict[str, Any]
 EMPTY_LOG_COLUMNS = ("accuracy", "learning_rate", "loss", "val_accuracy", "val_loss")
 
 
-def _split(cfg: TrainConfig, data: Mnist) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    x, y = data.x_train, data.y_train
-    if cfg.subset:
+def _split(cfg: TrainConfig, data: Mnist, mix=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    if mix is not None:  # --extra-data: the mix is already shuffled, subset and stripped of its hold-out
+        x, y = mix.x, mix.y
+    else:
+        x, y = data.x_train, data.y_train
+    if cfg.subset and mix is None:
         x, y = x[: cfg.subset], y[: cfg.subset]
     if cfg.validation == "test":
         return x, y, data.x_test, data.y_test
@@ -78,7 +81,7 @@ def make_dataset(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, training: bool)
 
     labels = y.astype(np.int32)
     if cfg.loss == "categorical_crossentropy":
-        labels = np.eye(10, dtype=np.float32)[labels]
+        labels = np.eye(n_classes(cfg), dtype=np.float32)[labels]
     ds = tf.data.Dataset.from_tensor_slices((to_model_input(x), labels))
     if training:
         ds = ds.shuffle(len(x), seed=cfg.seed, reshuffle_each_iteration=True)
@@ -87,6 +90,11 @@ def make_dataset(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, training: bool)
         aug = cfg.augment
         ds = ds.map(lambda a, b: (augment_batch(a, aug), b), num_parallel_calls=1)
     return ds.prefetch(2)
+
+
+def n_classes(cfg: TrainConfig) -> int:
+    """Outputs of the config's model: 11 with extra data (index 10 = not a digit), else 10."""
+    return 11 if cfg.extra_data else 10
 
 
 def _optimizer(cfg: TrainConfig):
@@ -297,17 +305,31 @@ def _train_locked(cfg: TrainConfig, data: Mnist, files: RunFiles, emit: Callable
     out_dir = files.model.parent
     started = time.time()
     keras.utils.set_random_seed(cfg.seed)
-    x_tr, y_tr, x_val, y_val = _split(cfg, data)
+    mix = None
+    if cfg.extra_data:
+        from .extra import training_mix
+
+        emit({"type": "phase", "phase": "data",
+              "message": "Preparing the extra data: USPS + generated styles + not-a-digit examples…"})
+        mix = training_mix(data, cfg.seed, cfg.subset, progress=_generation_progress(emit))
+    x_tr, y_tr, x_val, y_val = _split(cfg, data, mix)
     if class_data is not None:  # the class's drawings: training part added, held-out part measured before
         class_data.measure_before()
         x_tr, y_tr = class_data.extend(x_tr, y_tr)
     steps = math.ceil(len(x_tr) / cfg.batch_size)
     model = compiled_model(cfg)
+    warm = None
+    if cfg.init_weights:
+        from .warm_start import warm_start
+
+        warm = warm_start(model, cfg.init_weights)
     summary = summarize_model(model)
 
     # Written first, so a run whose process dies mid-training is never mistaken for a finished one.
-    running = _metadata(cfg, data, model, x_tr, x_val, None, "running", None, 0.0)
+    running = _metadata(cfg, data, model, x_tr, x_val, None, "running", None, 0.0, mix)
     running["started"] = _utc(started)
+    if warm is not None:
+        running["init_weights"] = warm
     atomic_write_text(files.meta, json.dumps(running, indent=2) + "\n")
     emit({"type": "start", "name": cfg.name, "preset": cfg.preset, "params": summary.total_params,
           "train_images": len(x_tr), "val_images": len(x_val), "steps": steps, "epochs": cfg.epochs,
@@ -390,15 +412,21 @@ def _train_locked(cfg: TrainConfig, data: Mnist, files: RunFiles, emit: Callable
     with contextlib.suppress(OSError):
         best_path.unlink(missing_ok=True)
 
-    meta = _metadata(cfg, data, model, x_tr, x_val, files.log, status, error, train_seconds)
+    meta = _metadata(cfg, data, model, x_tr, x_val, files.log, status, error, train_seconds, mix)
     meta["started"] = _utc(started)
+    if warm is not None:
+        meta["init_weights"] = warm
     meta["saved_from"] = saved_from if final is not None else None
     meta["callback_messages"] = announcer.messages
     if final is not None:
         emit({"type": "phase", "phase": "evaluating", "message": f"Testing on the {len(data.y_test):,} MNIST test images…"})
-        loss, acc = evaluate_arrays(final, data.x_test, data.y_test)
-        meta["test_accuracy"], meta["test_loss"] = acc, loss
+        res = evaluate_model(final, data.x_test, data.y_test, 1000)
+        meta["test_accuracy"], meta["test_loss"] = res.accuracy, res.loss
         meta["model_bytes"] = files.model.stat().st_size
+        if mix is not None:
+            meta["test_declined"] = res.declined / max(1, len(data.y_test))
+            emit({"type": "phase", "phase": "evaluating", "message": "Fitting the calibration temperature…"})
+            meta.update(_calibrate(final, mix))
     if class_data is not None:
         meta["class_data"] = class_data.report(final)
     # If even this fails (disk full or read-only), the OSError goes to the caller and the JSON on disk
@@ -434,11 +462,40 @@ def evaluate_arrays(model, x: np.ndarray, y: np.ndarray, batch_size: int = 1000)
 
 
 def predict_arrays(model, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-    """Probabilities (N,10) for uint8 or float images (N,28,28)."""
+    """Probabilities (N,10), or (N,11) for an 11-class model, for uint8 or float images (N,28,28)."""
     return predict_probabilities(model, x, batch_size)
 
 
-def _metadata(cfg, data, model, x_tr, x_val, log_path, status, error, seconds) -> dict[str, Any]:
+def _generation_progress(emit: Callable[[Event], None]) -> Callable[[int, int], None]:
+    shown = [-1]
+
+    def progress(done: int, total: int) -> None:
+        pct = int(100 * done / total) if total else 100
+        if pct // 10 != shown[0]:  # one line per 10 %
+            shown[0] = pct // 10
+            emit({"type": "phase", "phase": "data", "message": f"Generating training data: {done:,}/{total:,} ({pct}%)"})
+
+    return progress
+
+
+def _calibrate(model, mix) -> dict[str, Any]:
+    """Temperature fitted on one half of the hold-out, calibration measured on the other half."""
+    from .calibration import apply_temperature, expected_calibration_error, fit_temperature
+
+    probs = predict_probabilities(model, mix.x_cal, 1000)
+    half = len(mix.y_cal) // 2
+    fit_p, fit_y, m_p, m_y = probs[:half], mix.y_cal[:half], probs[half:], mix.y_cal[half:]
+    t = fit_temperature(fit_p, fit_y) if half else 1.0
+    return {"temperature": round(t, 4), "calibration": {
+        "split": f"held-out {len(mix.y_cal)} images of the training mix (never trained on): temperature fitted "
+                 f"on {half}, ECE (15 bins) measured on the other {len(m_y)}",
+        "fit_images": half, "measured_images": int(len(m_y)),
+        "ece_before": expected_calibration_error(m_p, m_y),
+        "ece_after": expected_calibration_error(apply_temperature(m_p, t), m_y),
+        "accuracy": float((m_p.argmax(1) == m_y).mean()) if len(m_y) else None}}
+
+
+def _metadata(cfg, data, model, x_tr, x_val, log_path, status, error, seconds, mix=None) -> dict[str, Any]:
     import keras
     import tensorflow as tf
 
@@ -459,6 +516,11 @@ def _metadata(cfg, data, model, x_tr, x_val, log_path, status, error, seconds) -
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "python": platform.python_version()},
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
     }
+    if mix is not None:
+        meta["classes"] = n_classes(cfg)
+        meta["not_a_digit_index"] = 10
+        meta["data"]["source"] = "MNIST + USPS + generated"
+        meta["data"]["extra"] = mix.info
     meta["epochs_run"] = 0
     if log_path is None or not Path(log_path).exists():
         return meta

@@ -22,7 +22,7 @@ class Preset:
 
     name: str
     title: str
-    build: Callable[[], keras.Model]
+    build: Callable[..., keras.Model]  # takes classes= (10 digits, or 11 with 'not a digit')
     params: int  # the published parameter count; tests check the built model matches
     recipe: dict[str, Any] = field(default_factory=dict)
     published: str = ""
@@ -127,15 +127,15 @@ def get_preset(name: str) -> Preset:
     return PRESETS[name]
 
 
-def build_model(name: str, architecture: dict | None = None) -> keras.Model:
-    """Build the preset's uncompiled model (``architecture``: the custom preset's options)."""
+def build_model(name: str, architecture: dict | None = None, classes: int = 10) -> keras.Model:
+    """Build the preset's uncompiled model (``architecture``: the custom preset's options; ``classes``: 10 or 11)."""
     if name == CUSTOM:
-        return architectures.build_custom(architecture)
+        return architectures.build_custom(architecture, classes=classes)
     if architecture is not None:
         raise ValueError(f"Architecture options apply only to the '{CUSTOM}' preset, not '{name}'.")
-    return get_preset(name).build()
+    return get_preset(name).build(classes=classes)
 
 
 def model_for_config(cfg) -> keras.Model:
-    """The uncompiled model a TrainConfig asks for."""
-    return build_model(cfg.preset, cfg.architecture)
+    """The uncompiled model a TrainConfig asks for (11 outputs with ``extra_data``: index 10 = not a digit)."""
+    return build_model(cfg.preset, cfg.architecture, classes=11 if getattr(cfg, "extra_data", False) else 10)

@@ -1,0 +1,93 @@
+"""``--extra-data``: MNIST + USPS + generated styles + "not a digit" examples, as one training mix.
+
+The generated part comes from the cache of :mod:`digitcore.training.generated.builder` (built
+first when missing). A small stratified share of the mix is held out, never trained on, to fit
+the temperature that calibrates the 11-class model (see :mod:`digitcore.training.calibration`).
+Sizes of the generated part can be set with ``DIGITCORE_EXTRA_DIGITS`` / ``DIGITCORE_EXTRA_NEGATIVES``
+and the cache folder with ``DIGITCORE_CACHE_DIR`` (tests and quick classroom runs use small ones).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..storage.datasets import Mnist, file_sha256
+from .generated import builder
+from .generated.usps import load_usps
+
+#: Outputs of a model trained with extra data; index 10 = not a digit.
+EXTRA_CLASSES = 11
+NOT_A_DIGIT_INDEX = builder.NOT_A_DIGIT
+#: Share of the mix held out for the temperature fit (at most CALIBRATION_MAX images).
+CALIBRATION_SHARE = 0.05
+CALIBRATION_MAX = 5000
+
+
+@dataclass
+class TrainingMix:
+    """The training images and labels, the calibration hold-out, and what went into them."""
+
+    x: np.ndarray
+    y: np.ndarray
+    x_cal: np.ndarray
+    y_cal: np.ndarray
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def generated_sizes(subset: int | None = None) -> tuple[int, int]:
+    """(digits, non-digits) to generate: the env overrides, else the defaults (scaled down for a subset run)."""
+    digits = int(os.environ.get("DIGITCORE_EXTRA_DIGITS", builder.DEFAULT_DIGITS))
+    negatives = int(os.environ.get("DIGITCORE_EXTRA_NEGATIVES", builder.DEFAULT_NEGATIVES))
+    if subset:  # a quick run on a few images needs no 18,000 generated ones
+        digits = min(digits, max(10, subset // 5))
+        negatives = min(negatives, max(10, subset // 6))
+    return digits, negatives
+
+
+def training_mix(data: Mnist, seed: int, subset: int | None = None, *,
+                 progress: Callable[[int, int], None] | None = None) -> TrainingMix:
+    """MNIST train + USPS train + the generated set, shuffled with ``seed``; calibration split held out.
+
+    ``subset`` keeps only the first N images of the shuffled mix for training (after the hold-out).
+    Raises DataError when USPS is missing.
+    """
+    usps = load_usps()
+    n_digits, n_negatives = generated_sizes(subset)
+    folder = os.environ.get("DIGITCORE_CACHE_DIR") or None
+    extra, cache = builder.cached_extra(builder.DEFAULT_SEED, n_digits, n_negatives, folder=folder,
+                                        progress=progress)
+    x = np.concatenate([data.x_train, usps.x_train, extra.x])
+    y = np.concatenate([data.y_train.astype(np.uint8), usps.y_train, extra.y])
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(y))
+    x, y = x[order], y[order]
+    # Stratified hold-out: the same share of every class.
+    n_cal = min(CALIBRATION_MAX, int(round(CALIBRATION_SHARE * len(y))))
+    cal = np.zeros(len(y), bool)
+    for c in range(EXTRA_CLASSES):
+        idx = np.flatnonzero(y == c)
+        cal[idx[: int(round(n_cal * len(idx) / len(y)))]] = True
+    x_cal, y_cal, x, y = x[cal], y[cal], x[~cal], y[~cal]
+    if subset:
+        x, y = x[:subset], y[:subset]
+    info = {
+        "mnist": {"source": os.path.basename(data.source), "sha256": data.sha256, "images": int(len(data.y_train))},
+        "usps": {"source": os.path.basename(usps.source), "sha256": usps.sha256, "images": int(len(usps.y_train)),
+                 "form": "16x16 upscaled so the longer side is 20 px, centred by mass in 28x28"},
+        "generated": {"version": builder.GENERATOR_VERSION, "seed": builder.DEFAULT_SEED, "digits": n_digits,
+                      "negatives": n_negatives, "images": int(len(extra.y)),
+                      "not_a_digit_images": int((extra.y == NOT_A_DIGIT_INDEX).sum()),
+                      "cache": cache.name, "cache_sha256": file_sha256(cache),
+                      "render_mix": dict(builder.RENDER_MIX)},
+        "mix_images": int(len(order)),
+        "calibration_split": {"images": int(len(y_cal)), "share": CALIBRATION_SHARE,
+                              "how": "stratified random share of the shuffled mix, never trained on"},
+        "train_images": int(len(y)),
+        "train_not_a_digit": int((y == NOT_A_DIGIT_INDEX).sum()),
+    }
+    return TrainingMix(x, y, x_cal, y_cal, info)
