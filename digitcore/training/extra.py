@@ -2,7 +2,7 @@
 
 The generated part comes from the cache of :mod:`digitcore.training.generated.builder` (built
 first when missing). A small stratified share of the mix is held out, never trained on, to fit
-the temperature that calibrates the 11-class model (see :mod:`digitcore.training.calibration`).
+the temperature that calibrates the 11-class model (see :mod:`digitcore.insight.calibration`).
 Sizes of the generated part can be set with ``DIGITCORE_EXTRA_DIGITS`` / ``DIGITCORE_EXTRA_NEGATIVES``
 and the cache folder with ``DIGITCORE_CACHE_DIR`` (tests and quick classroom runs use small ones).
 """

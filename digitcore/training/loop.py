@@ -480,7 +480,11 @@ def _generation_progress(emit: Callable[[Event], None]) -> Callable[[int, int], 
 
 def _calibrate(model, mix) -> dict[str, Any]:
     """Temperature fitted on one half of the hold-out, calibration measured on the other half."""
-    from .calibration import apply_temperature, expected_calibration_error, fit_temperature
+    from ..insight.calibration import expected_calibration_error, fit_temperature
+    from ..model.rejection import apply_temperature
+
+    def ece(p, y):
+        return expected_calibration_error(p.max(axis=1), p.argmax(axis=1) == y)
 
     probs = predict_probabilities(model, mix.x_cal, 1000)
     half = len(mix.y_cal) // 2
@@ -490,8 +494,8 @@ def _calibrate(model, mix) -> dict[str, Any]:
         "split": f"held-out {len(mix.y_cal)} images of the training mix (never trained on): temperature fitted "
                  f"on {half}, ECE (15 bins) measured on the other {len(m_y)}",
         "fit_images": half, "measured_images": int(len(m_y)),
-        "ece_before": expected_calibration_error(m_p, m_y),
-        "ece_after": expected_calibration_error(apply_temperature(m_p, t), m_y),
+        "ece_before": ece(m_p, m_y),
+        "ece_after": ece(apply_temperature(m_p, t), m_y),
         "accuracy": float((m_p.argmax(1) == m_y).mean()) if len(m_y) else None}}
 
 
