@@ -349,7 +349,11 @@ def answer_page() -> None:
     """Model picker, the drawing and upload tabs, and their answers."""
     remember_open_panels("draw", "upload")  # an open "Inside the network" stays open for the next drawing
     entry = choose_model()
-    number = number_mode.mode_picker()
+    # One row of options above the tabs (a phone keeps the answer on screen after drawing).
+    with st.container(horizontal=True, vertical_alignment="center", key="home_options"):
+        number = number_mode.mode_picker()
+        if not number:
+            challenge.switch()
     draw, upload = st.tabs([":material/draw: Draw", ":material/upload: Upload"])
     if number:  # whole numbers: a wider canvas, every digit boxed and read (pages/ui/number_mode.py)
         predictor, key = load_model(entry)

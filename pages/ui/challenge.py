@@ -55,10 +55,14 @@ def is_on() -> bool:
     return bool(st.session_state.get(ON, False))
 
 
-def prompt() -> None:
-    """The challenge switch and, when on, "Draw a 7" with the round's score (above the canvas)."""
+def switch() -> None:
+    """The challenge-mode switch (the home page puts it beside the Single digit / Number picker)."""
     st.toggle("Challenge mode", key=ON, help="I ask for the digits 0 to 9 in a shuffled order; your drawings "
               "help the class see where the model goes wrong (they are saved without names).")
+
+
+def prompt() -> None:
+    """When challenge mode is on: "Draw a 7" with the round's score (above the canvas)."""
     if not is_on():
         return
     order, pos, right = _state()

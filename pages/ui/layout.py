@@ -31,7 +31,7 @@ CSS = f"""
 }}
 /* Phones: less above the canvas, a smaller big answer, so it shows without scrolling after drawing. */
 @media (max-width: 640px) {{
-  [data-testid="stMainBlockContainer"] {{ padding: 3rem 0.75rem 2rem 0.75rem; }}
+  [data-testid="stMainBlockContainer"] {{ padding: 2.25rem 0.75rem 2rem 0.75rem; }}
   [data-testid="stMainBlockContainer"] h1 {{ font-size: 1.45rem; padding: 0.1rem 0 0.2rem 0; }}
   .dc-intro, .dc-tip, .st-key-presenter_bar {{ display: none; }}
   .dc-answer {{ font-size: 4.5rem !important; margin: 0; }}

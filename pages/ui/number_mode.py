@@ -34,7 +34,8 @@ PREVIEW_SIDE = 720
 def mode_picker() -> bool:
     """The Single digit / Number switch above the tabs; True in number mode."""
     mode = st.segmented_control(
-        "What to read", MODES, default=MODES[0], key="home_mode", help="Number mode reads several digits side by side."
+        "What to read", MODES, default=MODES[0], key="home_mode", help="Number mode reads several digits side by side.",
+        label_visibility="collapsed",
     )
     return mode == MODES[1]
 
