@@ -229,8 +229,8 @@ def explain(predictor, image: Any, *, neighbours: bool = True, mnist=None, wait_
                                    message=prep.message or "No ink found: nothing to explain.")
             digit28 = prep.digit28
         ex = explainer_for(predictor.model)
-        probs_all = predictor.runner.probabilities(digit28[None])[0]
-        digits = np.asarray(probs_all[:DIGITS], np.float64)
+        # The same calibrated, digits-only probabilities as predict() (an 11th "not a digit" output left out).
+        digits = np.asarray(predictor.predict_digits(digit28[None])[0], np.float64)
         order = np.argsort(-digits, kind="stable")
         digit, runner_up = int(order[0]), int(order[1])
         raw, acts = ex.run(digit28, [digit, runner_up])

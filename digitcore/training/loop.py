@@ -486,7 +486,9 @@ def _calibrate(model, mix) -> dict[str, Any]:
     def ece(p, y):
         return expected_calibration_error(p.max(axis=1), p.argmax(axis=1) == y)
 
-    probs = predict_probabilities(model, mix.x_cal, 1000)
+    from ..model.inference import ModelRunner
+
+    probs = ModelRunner(model).probabilities(mix.x_cal)  # all 11 outputs, uncalibrated
     half = len(mix.y_cal) // 2
     fit_p, fit_y, m_p, m_y = probs[:half], mix.y_cal[:half], probs[half:], mix.y_cal[half:]
     t = fit_temperature(fit_p, fit_y) if half else 1.0

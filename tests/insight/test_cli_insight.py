@@ -15,7 +15,7 @@ from digitcore.cli import main
 from digitcore.insight.kaggle import to_kaggle_csv
 from digitcore.insight.report import REPORT_FILES
 
-FIELDS = {"path", "digit", "confidence", "probabilities", "error", "message"}
+FIELDS = {"path", "digit", "confidence", "probabilities", "error", "message", "reason", "best_guess"}  # issue 10: every line
 
 
 def run_cli(capsys, *argv) -> tuple[int, str, str]:
