@@ -31,12 +31,11 @@ def rows(losses: list[float], start: int = 0) -> str:
 
 def test_the_shipped_default_log():
     log = read_training_log(Path(__file__).resolve().parents[2] / "models" / "default.csv")
-    # The shipped model's three fine-tuning stages, logged one after another (README: the shipped model).
-    assert log.epochs == 5 and log.sessions == 1 and log.notes == []
-    assert list(log.frame["epoch"]) == list(range(1, 6))  # counted from 1 for people
+    assert log.epochs == 40 and log.sessions == 1 and log.notes == []
+    assert list(log.frame["epoch"]) == list(range(1, 41))  # counted from 1 for people
     assert log.has_validation and log.best_by == "val_loss"
     assert log.best_epoch == 1 + int(np.argmin(log.frame["val_loss"].to_numpy()))
-    assert log.best_epoch == 5  # the validation loss fell in every stage
+    assert log.best_epoch == 21  # matches best_epoch in models/default.json
 
 
 def test_clean_log_columns_and_best_epoch():
