@@ -10,20 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitcore.cli import main
+from cli_helpers import run_cli
 from digitcore.insight.evaluation import label_from_filename
 from digitcore.storage.class_store import ClassStore
 from digitcore.storage.paths import REPO_ROOT
-
-
-def run_cli(capsys, *argv) -> tuple[int, str, str]:
-    capsys.readouterr()
-    try:
-        rc = main([str(a) for a in argv])
-    except SystemExit as exc:
-        rc = exc.code
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def test_round_trip_add_stats_export_clear_import(capsys, store_url, seed_digits_dir, tmp_path, predictor):

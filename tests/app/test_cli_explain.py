@@ -11,20 +11,10 @@ import cv2
 import numpy as np
 import pytest
 
-from digitcore.cli import main
+from cli_helpers import run_cli
 from digitcore.storage.paths import REPO_ROOT
 
 FIELDS = {"path", "digit", "neighbours", "files", "message"}
-
-
-def run_cli(capsys, *argv) -> tuple[int, str, str]:
-    capsys.readouterr()
-    try:
-        rc = main([str(a) for a in argv])
-    except SystemExit as exc:
-        rc = exc.code
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 @pytest.fixture()

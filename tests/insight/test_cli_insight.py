@@ -11,21 +11,11 @@ import cv2
 import numpy as np
 import pytest
 
-from digitcore.cli import main
+from cli_helpers import run_cli
 from digitcore.insight.kaggle import to_kaggle_csv
 from digitcore.insight.report import REPORT_FILES
 
 FIELDS = {"path", "digit", "confidence", "probabilities", "error", "message", "reason", "best_guess"}  # issue 10: every line
-
-
-def run_cli(capsys, *argv) -> tuple[int, str, str]:
-    capsys.readouterr()
-    try:
-        rc = main([str(a) for a in argv])
-    except SystemExit as exc:
-        rc = exc.code
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 @pytest.fixture(scope="module")
