@@ -325,7 +325,9 @@ def confusion_view(result: EvalResult, images: np.ndarray, *, key: str, title: s
     if selected is not None and selected != st.session_state.get(f"{key}_last_click"):
         st.session_state[f"{key}_last_click"] = selected
         st.session_state[f"{key}_true"], st.session_state[f"{key}_pred"] = selected
-    if f"{key}_true" not in st.session_state:
+    # Another model or data set starts from its own most common mistake, not the previous one's cell.
+    if f"{key}_true" not in st.session_state or st.session_state.get(f"{key}_for") != title:
+        st.session_state[f"{key}_for"] = title
         st.session_state[f"{key}_true"], st.session_state[f"{key}_pred"] = _worst_pair(cm)
 
     st.subheader("Look inside a cell")
