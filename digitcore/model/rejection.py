@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DEFAULT_REJECT_THRESHOLD", "DIGITS", "OutputHead", "Scores", "apply_temperature"]
+__all__ = ["DEFAULT_REJECT_THRESHOLD", "DIGITS", "OutputHead", "Scores", "apply_temperature", "fit_reject_threshold"]
 
 #: Decline when the calibrated probability of "not a digit" is at least this.
 DEFAULT_REJECT_THRESHOLD = 0.5
@@ -32,6 +32,23 @@ def apply_temperature(probs: np.ndarray, temperature: float) -> np.ndarray:
     z -= z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def fit_reject_threshold(not_a_digit: np.ndarray, is_digit: np.ndarray, *, max_digits_declined: float = 0.002,
+                         lowest: float = 0.25, highest: float = DEFAULT_REJECT_THRESHOLD) -> float:
+    """The lowest threshold in ``[lowest, highest]`` that declines at most ``max_digits_declined`` of the digits.
+
+    ``not_a_digit`` are calibrated not-a-digit probabilities of held-out images, ``is_digit`` says
+    which of them are real digits. A lower threshold declines more non-digits, so the lowest one
+    that keeps real digits answered is the best; ``highest`` when no digits are given.
+    """
+    nad = np.asarray(not_a_digit, np.float64)[np.asarray(is_digit, bool)]
+    if nad.size == 0:
+        return float(highest)
+    for t in np.round(np.arange(lowest, highest + 1e-9, 0.01), 2):
+        if float((nad >= t).mean()) <= max_digits_declined:
+            return float(t)
+    return float(highest)
 
 
 @dataclass

@@ -424,9 +424,9 @@ def _train_locked(cfg: TrainConfig, data: Mnist, files: RunFiles, emit: Callable
         meta["test_accuracy"], meta["test_loss"] = res.accuracy, res.loss
         meta["model_bytes"] = files.model.stat().st_size
         if mix is not None:
-            meta["test_declined"] = res.declined / max(1, len(data.y_test))
             emit({"type": "phase", "phase": "evaluating", "message": "Fitting the calibration temperature…"})
             meta.update(_calibrate(final, mix))
+            meta.update(test_declines(final, data.x_test, data.y_test, meta))
     if class_data is not None:
         meta["class_data"] = class_data.report(final)
     # If even this fails (disk full or read-only), the OSError goes to the caller and the JSON on disk
@@ -481,7 +481,8 @@ def _generation_progress(emit: Callable[[Event], None]) -> Callable[[int, int], 
 def _calibrate(model, mix) -> dict[str, Any]:
     """Temperature fitted on one half of the hold-out, calibration measured on the other half."""
     from ..insight.calibration import expected_calibration_error, fit_temperature
-    from ..model.rejection import apply_temperature
+    from ..model.rejection import apply_temperature, fit_reject_threshold
+    from .extra import EXTRA_CLASSES, NOT_A_DIGIT_INDEX
 
     def ece(p, y):
         return expected_calibration_error(p.max(axis=1), p.argmax(axis=1) == y)
@@ -492,13 +493,45 @@ def _calibrate(model, mix) -> dict[str, Any]:
     half = len(mix.y_cal) // 2
     fit_p, fit_y, m_p, m_y = probs[:half], mix.y_cal[:half], probs[half:], mix.y_cal[half:]
     t = fit_temperature(fit_p, fit_y) if half else 1.0
-    return {"temperature": round(t, 4), "calibration": {
+    out: dict[str, Any] = {}
+    if probs.shape[1] == EXTRA_CLASSES:
+        # The decline threshold comes from the same half as the temperature; the other half measures it.
+        fit_nad = apply_temperature(fit_p, t)[:, NOT_A_DIGIT_INDEX]
+        m_nad = apply_temperature(m_p, t)[:, NOT_A_DIGIT_INDEX]
+        threshold = fit_reject_threshold(fit_nad, fit_y != NOT_A_DIGIT_INDEX)
+        out["reject_threshold"] = threshold
+        out["rejection"] = {
+            "rule": "declined when the calibrated 'not a digit' probability >= reject_threshold; the threshold is "
+                    "the lowest in [0.25, 0.5] declining at most 0.2% of the fit half's digits",
+            "digits_declined": _share(m_nad[m_y != NOT_A_DIGIT_INDEX] >= threshold),
+            "non_digits_declined": _share(m_nad[m_y == NOT_A_DIGIT_INDEX] >= threshold)}
+    return {**out, "temperature": round(t, 4), "calibration": {
         "split": f"held-out {len(mix.y_cal)} images of the training mix (never trained on): temperature fitted "
                  f"on {half}, ECE (15 bins) measured on the other {len(m_y)}",
         "fit_images": half, "measured_images": int(len(m_y)),
         "ece_before": ece(m_p, m_y),
         "ece_after": ece(apply_temperature(m_p, t), m_y),
         "accuracy": float((m_p.argmax(1) == m_y).mean()) if len(m_y) else None}}
+
+
+def test_declines(model, x: np.ndarray, y: np.ndarray, meta: dict[str, Any]) -> dict[str, Any]:
+    """How the model reads the test set with the temperature and threshold in ``meta``, as the app would.
+
+    ``test_declined``: share declined as "not a digit"; ``test_accuracy_declines_as_errors``: share
+    answered with the right digit (a declined digit counts as wrong).
+    """
+    from ..model.inference import ModelRunner
+    from ..model.rejection import OutputHead
+
+    head = OutputHead.from_metadata(meta, 11)
+    scores = head.scores(ModelRunner(model).probabilities(x))
+    right = (scores.best_guess == np.asarray(y)) & ~scores.declined
+    return {"test_declined": float(scores.declined.mean()) if len(y) else 0.0,
+            "test_accuracy_declines_as_errors": float(right.mean()) if len(y) else None}
+
+
+def _share(mask: np.ndarray) -> float | None:
+    return float(np.mean(mask)) if len(mask) else None
 
 
 def _metadata(cfg, data, model, x_tr, x_val, log_path, status, error, seconds, mix=None) -> dict[str, Any]:

@@ -114,3 +114,19 @@ def test_a_ten_output_model_never_declines_and_reports_zero_not_a_digit(ten_outp
     assert preds and all(p.reason is None and p.digit is not None and p.not_a_digit == 0.0 for p in preds)
     x = np.stack([preprocess(im, keep_steps=False).digit28 for im in images[:4]])
     assert np.array_equal(predictor.predict_digits(x), predictor.runner.probabilities(x))
+
+
+def test_the_reject_threshold_fit_keeps_digits_answered():
+    from digitcore.model.rejection import fit_reject_threshold
+
+    rng = np.random.default_rng(0)
+    digits = rng.uniform(0, 0.3, 1000)  # real digits: low "not a digit" probabilities
+    negatives = rng.uniform(0.2, 1.0, 1000)
+    nad = np.concatenate([digits, negatives])
+    is_digit = np.arange(2000) < 1000
+    t = fit_reject_threshold(nad, is_digit, max_digits_declined=0.01)
+    assert 0.25 <= t <= 0.5 and (digits >= t).mean() <= 0.01
+    assert fit_reject_threshold(nad, is_digit, max_digits_declined=0.01, lowest=t) == t
+    assert t - 0.01 < 0.25 or (digits >= t - 0.01).mean() > 0.01  # the lowest that keeps the limit
+    assert fit_reject_threshold(np.full(10, 0.9), np.ones(10, bool)) == 0.5  # nothing works: the default
+    assert fit_reject_threshold(negatives, np.zeros(1000, bool)) == 0.5  # no digits to judge by

@@ -38,7 +38,7 @@ def test_shapes_labels_and_mnist_form(small_set):
         sides.append(max(np.ptp(ys), np.ptp(xs)) + 1)
     assert np.mean([18 <= s <= 22 for s in sides]) >= 0.9, sides
     for label, style in zip(y, small_set.styles):
-        assert style.startswith("neg:") == (label == 10) and style.rsplit("/", 1)[1] in ("canvas", "scan")
+        assert style.startswith("neg:") == (label == 10) and style.rsplit("/", 1)[1] in builder.RENDER_MIX
 
 
 def test_digit_labels_follow_the_style_and_every_style_is_drawable():
@@ -66,7 +66,7 @@ def test_negatives_leave_out_what_is_a_digit():
 
 def test_cache_round_trip_and_a_bigger_build_reuses_a_smaller_one(tmp_path):
     small, p1 = builder.cached_extra(5, 12, 8, folder=tmp_path)
-    assert p1.name == "extra_train_v1_seed5_12d_8n.npz" and p1.is_file()
+    assert p1.name == f"extra_train_v{builder.GENERATOR_VERSION}_seed5_12d_8n.npz" and p1.is_file()
     again, _ = builder.cached_extra(5, 12, 8, folder=tmp_path)
     assert np.array_equal(again.x, small.x) and np.array_equal(again.ids, small.ids)
     big, _ = builder.cached_extra(5, 20, 10, folder=tmp_path)

@@ -31,13 +31,13 @@ from .digit_styles import digit_strokes
 from .negatives import negative_strokes
 
 #: Bumped whenever a change alters what a seed generates (the cache name carries it).
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 NOT_A_DIGIT = 10
 DEFAULT_SEED = 20261201
-DEFAULT_DIGITS = 10000
-DEFAULT_NEGATIVES = 8000
+DEFAULT_DIGITS = 12000
+DEFAULT_NEGATIVES = 12000
 #: How each sample is rendered: canvas drawing, scan, phone photo (photos cost the most time).
-RENDER_MIX = {"canvas": 0.65, "scan": 0.35, "photo": 0.0}
+RENDER_MIX = {"canvas": 0.55, "scan": 0.33, "photo": 0.12}
 _STREAM_DIGITS, _STREAM_NEGATIVES = 1, 2
 ID_STRIDE = 1_000_000_000
 

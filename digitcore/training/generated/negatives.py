@@ -1,7 +1,8 @@
 """Things that are NOT digits, as strokes, for the 11th class ("not a digit").
 
 Letters, symbols, shapes (square, triangle, star, heart, house, smiley, arrows, grid), scribbles,
-dots, single horizontal or diagonal lines, filled blobs, partial digits and two digits in one box.
+dots, single horizontal or diagonal lines, filled blobs, partial digits, two or three digits in one
+box and crossed-out digits.
 Left out on purpose because they ARE digits or too close to one: vertical strokes (a 1), plain
 circles and ellipses (a 0), and letters like O, Q, D, I, l, S, Z, G, b, g, q, a.
 """
@@ -257,6 +258,99 @@ def _two_digits(r):
     return [*sa, *[s + (gap, _u(r, -0.08, 0.08)) for s in sb]]
 
 
+def _blob_round(r):
+    # A round patch coloured in back and forth (a spiral would leave rings with a thin pen: a 0).
+    n = int(r.integers(14, 24))
+    ys = np.linspace(-0.95, 0.95, n)
+    half = np.sqrt(1 - ys**2) * _u(r, 0.6, 1.0)
+    pts = [(0.5 + (-1) ** i * half[i] * 0.5, 0.5 + 0.5 * y) for i, y in enumerate(ys)]
+    return [np.asarray(jitter_points(r, pts, 0.02), float)]
+
+
+def _blob_scrawl(r):
+    # Many short random strokes packed into a small area: scratched-out ink.
+    c = r.uniform(0.3, 0.7, 2)
+    pts = c + r.normal(0, _u(r, 0.12, 0.25), (int(r.integers(25, 50)), 2))
+    return [spline(pts, n=4)]
+
+
+def _scribble_dense(r):
+    pts = r.uniform(0, 1, (int(r.integers(14, 30)), 2)) * (_u(r, 0.6, 1.4), 1.0)
+    return [spline(pts, n=6)]
+
+
+def _scribble_loops(r):
+    # A row of cursive loops (eeee / llll), or a tangled coil.
+    k = int(r.integers(3, 7))
+    t = np.linspace(0, k * 2 * np.pi, 50 * k)
+    amp = _u(r, 0.25, 0.5)
+    x = t / t[-1] * _u(r, 1.0, 2.0) + amp * 0.5 * np.cos(t)
+    y = 0.5 + amp * np.sin(t)
+    return [np.stack([x, y], axis=1)]
+
+
+def _scribble_multi(r):
+    return [spline(r.uniform(0, 1, (int(r.integers(4, 8)), 2)), n=8) for _ in range(int(r.integers(2, 5)))]
+
+
+def _partial_digit_end(r):
+    # The last part of a digit's stroke, or its second stroke alone.
+    while True:
+        digit = int(r.integers(0, 10))
+        if digit not in (1, 7, 0):
+            break
+    _, strokes = digit_strokes(digit, r)
+    for _ in range(10):
+        s = strokes[int(r.integers(len(strokes)))]
+        a = int(len(s) * _u(r, 0.45, 0.7))
+        part = s[a:] if len(s) - a >= 3 else s
+        w, h = np.ptp(part, axis=0)
+        if w > 0.45 * max(h, 1e-6):
+            return [part]
+    return [part]
+
+
+def _two_digits_close(r):
+    # Two digits touching or overlapping a little, or one above the other.
+    a, b = (int(v) for v in r.integers(0, 10, 2))
+    _, sa = digit_strokes(a, r)
+    _, sb = digit_strokes(b, r)
+    if r.random() < 0.75:
+        shift = (_u(r, 0.35, 0.62), _u(r, -0.15, 0.15))
+    else:
+        shift = (_u(r, -0.1, 0.3), _u(r, 0.9, 1.1))
+    return [*sa, *[s + shift for s in sb]]
+
+
+def _three_digits(r):
+    out = []
+    x = 0.0
+    for d in (int(v) for v in r.integers(0, 10, 3)):
+        _, strokes = digit_strokes(d, r)
+        out += [s + (x, _u(r, -0.06, 0.06)) for s in strokes]
+        x += _u(r, 0.6, 0.85)
+    return out
+
+
+def _dots(r):
+    # Two to five separate taps of the pen.
+    out = []
+    for _ in range(int(r.integers(2, 6))):
+        c = r.uniform(0, 1, 2)
+        out.append(line(c, c + 0.01))
+    return out
+
+
+def _digit_crossed_out(r):
+    # A digit struck through with a scribble or a cross: not an answer a reader would give.
+    _, strokes = digit_strokes(int(r.integers(0, 10)), r)
+    if r.random() < 0.5:
+        return [*strokes, line((-0.1, 0.1), (0.7, 0.9)), line((0.7, 0.1), (-0.1, 0.9))]
+    k = int(r.integers(4, 8))
+    ys = np.linspace(0.2, 0.8, k)
+    return [*strokes, _j(r, [((i % 2) * 0.7 - 0.05, y) for i, y in enumerate(ys)], 0.03)]
+
+
 SHAPES: dict[str, Negative] = {
     "square": _square, "triangle": _triangle, "diamond": _diamond, "star": _star, "star6": _star6,
     "heart": _heart, "house": _house, "smiley": _smiley, "arrow": _arrow, "grid": _grid, "plus": _plus,
@@ -267,9 +361,21 @@ SHAPES: dict[str, Negative] = {
     "two_digits": _two_digits,
 }
 
-#: Every kind of negative and how often it is drawn (letters share 40 %).
-KINDS: dict[str, Negative] = {**{f"letter_{k}": v for k, v in LETTERS.items()}, **SHAPES}
-_WEIGHTS = np.array([0.4 / len(LETTERS)] * len(LETTERS) + [0.6 / len(SHAPES)] * len(SHAPES))
+#: The kinds a first model still read as digits most often (blobs, scribbles, dots, partial and
+#: several digits): drawn more often than the rest.
+HARD: dict[str, Negative] = {
+    "blob": _blob, "blob_round": _blob_round, "blob_scrawl": _blob_scrawl, "scribble": _scribble,
+    "scribble_dense": _scribble_dense, "scribble_loops": _scribble_loops, "scribble_multi": _scribble_multi,
+    "dot": _dot, "dots": _dots, "partial_digit": _partial_digit, "partial_digit_end": _partial_digit_end,
+    "two_digits": _two_digits, "two_digits_close": _two_digits_close, "three_digits": _three_digits,
+    "digit_crossed_out": _digit_crossed_out,
+}
+
+#: Every kind of negative and how often it is drawn: letters 30 %, other shapes 30 %, the hard kinds 40 %.
+_OTHER = {k: v for k, v in SHAPES.items() if k not in HARD}
+KINDS: dict[str, Negative] = {**{f"letter_{k}": v for k, v in LETTERS.items()}, **_OTHER, **HARD}
+_WEIGHTS = np.array([0.3 / len(LETTERS)] * len(LETTERS) + [0.3 / len(_OTHER)] * len(_OTHER)
+                    + [0.4 / len(HARD)] * len(HARD))
 _WEIGHTS /= _WEIGHTS.sum()
 _NAMES = list(KINDS)
 
