@@ -243,6 +243,12 @@ def _thumb(item: Prepared) -> np.ndarray:
 def _answer_html(model: str, item: Prepared, answers: ModelAnswers, i: int) -> str:
     digit, conf = answers.digits[i], answers.confidences[i]
     name = pres.escape_markdown(model).replace("\\", "")
+    if answers.declined and answers.declined[i]:
+        guess = answers.best_guesses[i]
+        ok = item.label is None  # declining a labelled digit is a mistake
+        mark = "" if ok else "✗ "
+        return (f'<div class="dc-model-line {"dc-none" if ok else "dc-wrong"}">{mark}<b>not a digit</b> '
+                f'(best guess {guess}) {name}</div>')
     if digit is None:
         return f'<div class="dc-model-line dc-none">– no answer {name}</div>'
     # The answer first: a long model name is cut off at the card's edge, never the answer.
@@ -308,6 +314,8 @@ def folder_test(entries: list[ModelEntry]) -> None:
             "right": st.column_config.NumberColumn("Right"),
             "labelled": st.column_config.NumberColumn("Labelled pictures"),
             "accuracy": st.column_config.ProgressColumn("Accuracy", format="%.0f%%", min_value=0.0, max_value=100.0),
+            "not a digit": st.column_config.NumberColumn(
+                "Said \"not a digit\"", help="Pictures the model declined (a model with a 'not a digit' class)."),
             "no answer": st.column_config.NumberColumn("No digit found"),
         })
     folder_grid(items, answers)
@@ -328,4 +336,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from pages.ui.navigation import page_entry
+
+    page_entry(main)

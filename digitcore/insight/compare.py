@@ -128,13 +128,19 @@ def prepare_images(sources: Iterable[tuple[str, Any]], *, keep_image: bool = Fal
 
 @dataclass
 class ModelAnswers:
-    """One model's answers for a list of :class:`Prepared` pictures (None where a picture had no digit)."""
+    """One model's answers for a list of :class:`Prepared` pictures.
+
+    ``digits[i]`` is None where a picture had no digit or the model declined it as "not a digit"
+    (``declined[i]``; its most likely digit stays in ``best_guesses[i]``).
+    """
 
     model: str
     digits: list[int | None]
     confidences: list[float | None]
     probabilities: np.ndarray = field(repr=False)  # (N,10); rows of NaN where there is no answer
     seconds: float = 0.0
+    declined: list[bool] = field(default_factory=list)
+    best_guesses: list[int | None] = field(default_factory=list)
 
     def correct(self, items: Sequence[Prepared]) -> tuple[int, int]:
         """(right, labelled): answers that match the file-name label, over pictures that have a label."""
@@ -142,32 +148,47 @@ class ModelAnswers:
         return sum(label == d for label, d in labelled), len(labelled)
 
     def accuracy(self, items: Sequence[Prepared]) -> float | None:
-        """Share of labelled pictures answered right (a picture without a digit counts as wrong); None if no labels."""
+        """Share of labelled pictures answered right (no digit or a decline counts as wrong); None if no labels."""
         right, n = self.correct(items)
         return right / n if n else None
 
 
 def answer_images(predictor: Any, model: str, items: Sequence[Prepared]) -> ModelAnswers:
-    """Run one model (anything with ``predict_digits``) on the usable pictures, in one call."""
+    """Run one model on the usable pictures, in one call.
+
+    A :class:`~digitcore.model.predictor.Predictor` (``predict_scores``) may decline a picture as
+    "not a digit", as on the home page; anything with only ``predict_digits`` always answers.
+    """
     usable = [i for i, it in enumerate(items) if it.usable]
     probs = np.full((len(items), 10), np.nan, np.float32)
+    conf = np.full(len(items), np.nan, np.float32)
+    declined = np.zeros(len(items), bool)
     t0 = time.perf_counter()
     if usable:
-        probs[usable] = np.asarray(predictor.predict_digits(np.stack([items[i].digit28 for i in usable])))
+        batch = np.stack([items[i].digit28 for i in usable])
+        if hasattr(predictor, "predict_scores"):
+            scores = predictor.predict_scores(batch)
+            probs[usable], conf[usable] = scores.digits, scores.confidence
+            declined[usable] = scores.declined
+        else:
+            probs[usable] = np.asarray(predictor.predict_digits(batch))
+            conf[usable] = probs[usable].max(axis=1)
     seconds = time.perf_counter() - t0
     digits: list[int | None] = [None] * len(items)
+    best: list[int | None] = [None] * len(items)
     confs: list[float | None] = [None] * len(items)
     for i in usable:
-        d = int(np.argmax(probs[i]))
-        digits[i], confs[i] = d, float(probs[i, d])
-    return ModelAnswers(model, digits, confs, probs, seconds)
+        best[i] = int(np.argmax(probs[i]))
+        confs[i] = float(conf[i])
+        digits[i] = None if declined[i] else best[i]
+    return ModelAnswers(model, digits, confs, probs, seconds, [bool(v) for v in declined], best)
 
 
 def answers_frame(items: Sequence[Prepared], answers: Sequence[ModelAnswers]) -> "pd.DataFrame":
-    """One row per picture: file, label, then per model its digit, confidence and whether it was right.
+    """One row per picture: file, label, then per model its digit, confidence, whether it was right, and declines.
 
-    Columns: ``file``, ``label``, and for each model ``<model>`` (digit or None), ``<model> confidence``
-    and ``<model> right`` (True/False, None without a label).
+    Columns: ``file``, ``label``, and for each model ``<model>`` (digit or None), ``<model> confidence``,
+    ``<model> right`` (True/False, None without a label) and ``<model> not a digit`` (declined).
     """
     import pandas as pd
 
@@ -178,19 +199,21 @@ def answers_frame(items: Sequence[Prepared], answers: Sequence[ModelAnswers]) ->
         frame[f"{a.model} confidence"] = pd.array(a.confidences, dtype="Float64")
         frame[f"{a.model} right"] = pd.array(
             [None if it.label is None else d == it.label for it, d in zip(items, a.digits)], dtype="boolean")
+        frame[f"{a.model} not a digit"] = pd.array(a.declined or [False] * len(items), dtype="boolean")
     return frame
 
 
 def accuracy_frame(items: Sequence[Prepared], answers: Sequence[ModelAnswers]) -> "pd.DataFrame":
-    """One row per model: right, labelled, accuracy (None without labelled pictures), no-answer count."""
+    """One row per model: right, labelled, accuracy (None without labelled pictures), declines, no-answer count."""
     import pandas as pd
 
     rows = []
     for a in answers:
         right, n = a.correct(items)
+        declined = sum(a.declined)
         rows.append({"model": a.model, "right": right, "labelled": n, "accuracy": right / n if n else None,
-                     "no answer": sum(d is None for d in a.digits)})
-    return pd.DataFrame(rows, columns=["model", "right", "labelled", "accuracy", "no answer"])
+                     "not a digit": declined, "no answer": sum(d is None for d in a.digits) - declined})
+    return pd.DataFrame(rows, columns=["model", "right", "labelled", "accuracy", "not a digit", "no answer"])
 
 
 def latency_ms(predictor: Any, repeats: int = 25) -> float:

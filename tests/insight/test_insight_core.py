@@ -223,10 +223,28 @@ def test_folder_answers_and_accuracy(tmp_path, seed_digits_dir):
     acc = accuracy_frame(items, [a7, a1])
     assert list(acc["right"]) == [2, 1] and list(acc["labelled"]) == [3, 3] and list(acc["no answer"]) == [1, 1]
     table = answers_frame(items, [a7, a1])
-    assert list(table.columns) == ["file", "label", "sevens", "sevens confidence", "sevens right", "ones",
-                                   "ones confidence", "ones right"]
+    assert list(table.columns) == ["file", "label", "sevens", "sevens confidence", "sevens right",
+                                   "sevens not a digit", "ones", "ones confidence", "ones right", "ones not a digit"]
     assert table["sevens right"].tolist()[:3] == [False, True, True]
     assert table["sevens right"].isna().tolist()[3:] == [True, True]
+
+    # A model that can say "not a digit": a declined picture has no digit, keeps its best guess and
+    # counts as wrong when it has a label.
+    from digitcore.model.rejection import OutputHead
+
+    class Decliner(FixedPredictor):
+        def predict_scores(self, x28):
+            raw = np.full((len(x28), 11), 0.01, np.float32)
+            raw[:, 4], raw[:, 10] = 0.3, 0.61  # "not a digit" wins; 4 the best guess
+            raw[0, 10], raw[0, 1] = 0.01, 0.9  # the first usable picture (a 1) is answered
+            return OutputHead(11, 10).scores(raw)
+
+    ad = answer_images(Decliner(0), "decliner", items)
+    assert ad.digits == [1, None, None, None, None] and ad.declined == [False, True, True, False, True]
+    assert ad.best_guesses == [1, 4, 4, None, 4] and ad.correct(items) == (1, 3)
+    acc = accuracy_frame(items, [ad])
+    assert list(acc["not a digit"]) == [3] and list(acc["no answer"]) == [1]
+    assert answers_frame(items, [ad])["decliner not a digit"].tolist() == [False, True, True, False, True]
 
 
 def test_no_ink_picture_is_not_an_error():
