@@ -155,8 +155,8 @@ def browser_problem() -> str | None:
 
 
 @contextmanager
-def chromium_page(viewport: tuple[int, int] = (1280, 900)):
-    """A fresh headless Chromium page (Debian's Chromium, driven by Playwright)."""
+def chromium_page(viewport: tuple[int, int] = (1280, 900), user_agent: str | None = None):
+    """A fresh headless Chromium page (Debian's Chromium, driven by Playwright); ``user_agent`` poses as a device."""
     problem = browser_problem()
     if problem:
         raise BrowserUnavailable(problem)
@@ -165,7 +165,8 @@ def chromium_page(viewport: tuple[int, int] = (1280, 900)):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+            extra = {"user_agent": user_agent} if user_agent else {}
+            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]}, **extra)
             yield page
         finally:
             browser.close()

@@ -1,4 +1,4 @@
-"""Finger-sized drawing tools for the home page's canvas: Undo, Clear and a Pen/Eraser switch.
+"""Finger-sized drawing tools for the home page's canvases: Undo, Clear and a Pen/Eraser switch.
 
 The canvas component's own toolbar is hidden (its edit toggle switched the canvas
 into *select* mode: strokes got handles, new strokes did not draw and the answer
@@ -53,9 +53,9 @@ HIDE_TOOLBAR_JS = """
 #: At least 44 px targets (WCAG 2.5.5) for fingers on a tablet.
 TOOLS_CSS = """
 <style>
-.st-key-canvas_tools button { min-height: 48px; min-width: 48px; }
-.st-key-canvas_tools button p { font-size: 1.05rem; }
-.st-key-canvas_tools { gap: 0.5rem; }
+[class*="canvas_tools"] button { min-height: 48px; min-width: 48px; }
+[class*="canvas_tools"] button p { font-size: 1.05rem; }
+.st-key-canvas_tools, .st-key-number_canvas_tools { gap: 0.5rem; }
 </style>
 """
 
@@ -76,51 +76,55 @@ def undo_drawing(objects: list[dict], generation: int, background: str = BACKGRO
     return {"objects": list(objects[:-1]), "background": background, "dcUndo": generation}
 
 
-def _undo() -> None:
-    objects = st.session_state.get("canvas_objects") or []
+def _undo(prefix: str = "") -> None:
+    objects = st.session_state.get(f"{prefix}canvas_objects") or []
     if not objects:
         return
-    generation = st.session_state.get("canvas_undo", 0) + 1
-    st.session_state["canvas_undo"] = generation
-    st.session_state["canvas_initial"] = undo_drawing(objects, generation)
-    st.session_state["canvas_objects"] = objects[:-1]
+    generation = st.session_state.get(f"{prefix}canvas_undo", 0) + 1
+    st.session_state[f"{prefix}canvas_undo"] = generation
+    st.session_state[f"{prefix}canvas_initial"] = undo_drawing(objects, generation)
+    st.session_state[f"{prefix}canvas_objects"] = objects[:-1]
 
 
-def _clear() -> None:
+def _clear(prefix: str = "") -> None:
     # A new key gives a fresh, empty canvas.
-    st.session_state["canvas_round"] = st.session_state.get("canvas_round", 0) + 1
-    st.session_state["canvas_initial"] = None
-    st.session_state["canvas_objects"] = []
+    st.session_state[f"{prefix}canvas_round"] = st.session_state.get(f"{prefix}canvas_round", 0) + 1
+    st.session_state[f"{prefix}canvas_initial"] = None
+    st.session_state[f"{prefix}canvas_objects"] = []
 
 
-def canvas_with_tools(st_canvas: Callable[..., Any], side: int) -> Any:
-    """The canvas (``side`` px square) and its tools below it; returns the canvas result.
+def canvas_with_tools(st_canvas: Callable[..., Any], side: int, *, height: int | None = None, prefix: str = "",
+                      pen: int = 20) -> Any:
+    """The canvas (``side`` px wide, ``height`` px high, square by default) and its tools below; returns its result.
 
-    ``st_canvas`` is passed in by the page (so tests can stand in for the component).
+    ``st_canvas`` is passed in by the page (so tests can stand in for the component). ``prefix``
+    keeps a second canvas's state apart (the Number canvas uses ``"number_"``: its keys are
+    ``number_canvas_round``, ``number_pen_size``, ``undo_number_canvas``, ``clear_number_canvas``...);
+    ``pen`` is the starting pen size.
     """
     st.html(HIDE_TOOLBAR_JS, unsafe_allow_javascript=True)
     st.html(TOOLS_CSS)
-    pen = st.session_state.get("pen_size", 20)
-    eraser = st.session_state.get("canvas_tool") == "eraser"
+    size = st.session_state.get(f"{prefix}pen_size", pen)
+    eraser = st.session_state.get(f"{prefix}canvas_tool") == "eraser"
     result = st_canvas(
-        stroke_width=pen,
+        stroke_width=size,
         stroke_color=BACKGROUND if eraser else PEN_COLOUR,
         background_color=BACKGROUND,
-        height=side,
+        height=height or side,
         width=side,
         drawing_mode="freedraw",
-        initial_drawing=st.session_state.get("canvas_initial"),
-        key=f"canvas-{st.session_state.get('canvas_round', 0)}",
+        initial_drawing=st.session_state.get(f"{prefix}canvas_initial"),
+        key=f"{prefix.replace('_', '-')}canvas-{st.session_state.get(f'{prefix}canvas_round', 0)}",
         return_image_data=True,
         update_streamlit=True,
     )
-    st.session_state["canvas_objects"] = canvas_objects(result)
-    with st.container(horizontal=True, key="canvas_tools", vertical_alignment="center"):
-        st.button("Undo", icon=":material/undo:", on_click=_undo, key="undo_canvas",
-                  disabled=not st.session_state["canvas_objects"], help="Take back the last stroke")
-        st.button("Clear", icon=":material/delete:", on_click=_clear, key="clear_canvas",
+    st.session_state[f"{prefix}canvas_objects"] = canvas_objects(result)
+    with st.container(horizontal=True, key=f"{prefix}canvas_tools", vertical_alignment="center"):
+        st.button("Undo", icon=":material/undo:", on_click=_undo, args=(prefix,), key=f"undo_{prefix}canvas",
+                  disabled=not st.session_state[f"{prefix}canvas_objects"], help="Take back the last stroke")
+        st.button("Clear", icon=":material/delete:", on_click=_clear, args=(prefix,), key=f"clear_{prefix}canvas",
                   help="Start again with an empty canvas")
-        st.segmented_control("Tool", list(TOOLS), format_func=TOOLS.get, default="pen", key="canvas_tool",
+        st.segmented_control("Tool", list(TOOLS), format_func=TOOLS.get, default="pen", key=f"{prefix}canvas_tool",
                              label_visibility="collapsed", required=True)
-    st.slider("Pen size", min_value=6, max_value=40, value=20, key="pen_size")
+    st.slider("Pen size", min_value=6, max_value=40, value=pen, key=f"{prefix}pen_size")
     return result

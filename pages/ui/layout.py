@@ -68,3 +68,17 @@ def apply() -> None:
     """Put the responsive rules on the page (once per run; Streamlit keeps them until the next)."""
     st.html(CSS)
     st.html(SIDEBAR_JS, unsafe_allow_javascript=True)
+
+
+def is_phone() -> bool:
+    """Whether the visitor's browser says it is a phone (its User-Agent), so wide canvases can be narrower.
+
+    Phones send "Mobile" (iPhone, Android phones); Android tablets do not, and an iPad says
+    "iPad" (or poses as a Mac). Without headers (tests, old clients) the answer is no.
+    """
+    try:
+        agent = str(st.context.headers.get("User-Agent") or "")
+    except Exception:  # no request context
+        return False
+    return "Mobi" in agent and "iPad" not in agent
+

@@ -19,13 +19,16 @@ import streamlit as st
 from digitcore.imaging.image_io import ImageError, load_image
 from digitcore.insight import presentation as pres
 from digitcore.model.predictor import LOW_CONFIDENCE
-from pages.ui.canvas_tools import HIDE_TOOLBAR_JS
+from pages.ui.canvas_tools import canvas_with_tools
+from pages.ui.layout import is_phone
 
 log = logging.getLogger(__name__)
 
 MODES = ("Single digit", "Number")
 #: The number canvas in CSS pixels: room for up to a dozen digits side by side.
 NUMBER_CANVAS = (720, 280)
+#: On a phone (a 360-414 px wide screen): room for four or five digits, no sideways scrolling.
+PHONE_NUMBER_CANVAS = (340, 190)
 NUMBER_HINT = "Write a number (one or more digits side by side) in the black box. I'll read it as you write."
 UPLOAD_NUMBER_HINT = "Upload a photo or scan of a number written on paper; each digit is boxed and read."
 PREVIEW_SIDE = 720
@@ -110,23 +113,13 @@ def show_reading(image: np.ndarray, reading, caption: str) -> None:
 
 
 def number_draw(predictor, canvas_fn, canvas_image) -> None:
-    """The wide number canvas and its reading, updated on every stroke.
+    """The wide number canvas (narrower on a phone) with Undo, Clear, Pen/Eraser and pen size, and its reading.
 
     ``canvas_fn`` is ``st_canvas`` and ``canvas_image`` turns its result into an array
     (both passed in by ``app.py``, so the page and its tests share one canvas).
     """
-    w, h = NUMBER_CANVAS
-    # The component's own toolbar (its select mode stops drawing) is hidden here too (pages/ui/canvas_tools.py).
-    st.html(HIDE_TOOLBAR_JS, unsafe_allow_javascript=True)
-    pen = st.session_state.get("number_pen_size", 16)
-    result = canvas_fn(
-        stroke_width=pen, stroke_color="#FFFFFF", background_color="#000000", height=h, width=w,
-        drawing_mode="freedraw", key=f"number-canvas-{st.session_state.get('number_canvas_round', 0)}",
-        return_image_data=True, update_streamlit=True,
-    )
-    clear_col, pen_col = st.columns([1, 3], vertical_alignment="bottom")
-    clear_col.button("Clear", icon=":material/delete:", key="clear_number_canvas", on_click=_clear, width="stretch")
-    pen_col.slider("Pen size", min_value=6, max_value=40, value=16, key="number_pen_size")
+    w, h = PHONE_NUMBER_CANVAS if is_phone() else NUMBER_CANVAS
+    result = canvas_with_tools(canvas_fn, w, height=h, prefix="number_", pen=12 if w < 400 else 16)
     image = canvas_image(result)
     if predictor is None:
         st.warning("Pick a working model in the sidebar to get an answer.")
@@ -141,10 +134,6 @@ def number_draw(predictor, canvas_fn, canvas_image) -> None:
         st.error("Sorry, something went wrong reading the drawing. Press Clear and try again.")
         return
     show_reading(image, reading, "Each box: the digit read there and how sure the model is.")
-
-
-def _clear() -> None:
-    st.session_state["number_canvas_round"] = st.session_state.get("number_canvas_round", 0) + 1
 
 
 def number_upload(predictor, model_key: str, max_mb: int, types: list[str]) -> None:

@@ -7,6 +7,7 @@ Chromium, fails in CI). Screenshot: $DIGITCORE_SCREENSHOTS/number_home_draw.png.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import browser_helpers as bh
@@ -51,4 +52,29 @@ def test_write_42_in_number_mode(server):
             raise AssertionError(f"expected 42, page shows {shown}; server log:\n{server.log_tail()}") from None
         bh.wait_for_pictures(page, TIMEOUT_MS)
         page.screenshot(path=str(SHOTS / "number_home_draw.png"))
+        assert not page.locator("[data-testid=stException]").count()
+
+
+PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/126.0.0.0 Mobile Safari/537.36")
+
+
+def test_number_canvas_fits_a_phone_and_undo_takes_back_a_stroke(server):
+    with bh.chromium_page((390, 844), user_agent=PHONE_UA) as page:
+        bh.open_app(page, server.url, TIMEOUT_MS)
+        page.get_by_text("Draw a digit from 0 to 9").first.wait_for(timeout=TIMEOUT_MS)
+        page.locator("button", has_text="Number").first.click()
+        page.get_by_text("Write a number").first.wait_for(timeout=TIMEOUT_MS)
+        canvas = bh.canvas_locator(page, TIMEOUT_MS)
+        page.wait_for_timeout(500)
+        box = canvas.bounding_box()
+        assert box is not None and box["width"] <= 360 and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        assert page.evaluate("() => document.scrollingElement.scrollWidth") <= 390  # no sideways scrolling
+        bh.draw_strokes(page, canvas, [[(0.3, 0.2), (0.3, 0.8)], [(0.6, 0.2), (0.7, 0.8)]])
+        number = "() => { const el = document.querySelector('.dc-answer[aria-label=number]'); " \
+                 "return el ? el.innerText.trim() : ''; }"
+        page.wait_for_function(f"({number})().length === 2", timeout=TIMEOUT_MS)
+        page.locator(".st-key-number_canvas_tools").get_by_role("button", name=re.compile(r"(^|\s)Undo$")).click()
+        page.wait_for_function(f"({number})().length === 1", timeout=TIMEOUT_MS)
+        page.screenshot(path=str(SHOTS / "number_phone_undo.png"))
         assert not page.locator("[data-testid=stException]").count()

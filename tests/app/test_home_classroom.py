@@ -185,3 +185,23 @@ def test_home_page_is_named_and_the_tab_title_has_the_app_name(app, monkeypatch)
     assert not app.exception
     # st.navigation runs the home page: the sidebar model picker still says "Default model".
     assert app.sidebar.selectbox(key="home_model").options[0] == "Default model"
+
+
+def test_the_number_canvas_has_the_same_tools_kept_apart(app, monkeypatch):
+    fake = stroke_canvas(monkeypatch, strokes=3, image=canvas_drawing(SEVEN))
+    app.run()
+    app.segmented_control(key="home_mode").set_value("Number").run()
+    assert not app.exception
+    assert fake.calls[-1]["width"] == 720 and fake.calls[-1]["key"].startswith("number-canvas-")
+    key = fake.calls[-1]["key"]
+    app.button(key="undo_number_canvas").click().run()
+    assert [o["n"] for o in fake.calls[-1]["initial_drawing"]["objects"]] == [0, 1]
+    assert fake.calls[-1]["key"] == key
+    app.button_group(key="number_canvas_tool").set_value("eraser").run()
+    assert fake.calls[-1]["stroke_color"] == "#000000"
+    app.slider(key="number_pen_size").set_value(30).run()
+    assert fake.calls[-1]["stroke_width"] == 30
+    app.button(key="clear_number_canvas").click().run()
+    assert fake.calls[-1]["key"] != key and fake.calls[-1]["initial_drawing"] is None
+    # The single-digit canvas kept its own state.
+    assert "canvas_initial" not in app.session_state or app.session_state["canvas_initial"] is None
