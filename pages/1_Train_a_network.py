@@ -460,4 +460,6 @@ def main() -> None:
     settings_form()
 
 
-main()
+from pages.ui.navigation import page_entry  # noqa: E402
+
+page_entry(main)

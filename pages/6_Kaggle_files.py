@@ -140,4 +140,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from pages.ui.navigation import page_entry
+
+    page_entry(main)

@@ -261,3 +261,17 @@ def test_first_answer_after_a_start_is_as_quick_as_later_ones(browser_ok, defaul
     # The model's first trace happened before the first drawing: no extra seconds on the first answer.
     assert "warming up the model failed" not in warm_log
     assert first <= 2 * max(later) + 0.75, (first, later)
+
+
+def test_a_fresh_servers_first_visit_to_a_page_shows_the_apps_menu(browser_ok, default_model_path):
+    # Streamlit runs a page opened by its address on a fresh server without app.py (its older
+    # pages-folder mode, whose menu says "app"); the page hands over to the app's navigation.
+    with bh.streamlit_server(timeout=240) as srv, bh.chromium_page((1400, 900)) as page:
+        page.goto(srv.url.rstrip("/") + "/Top_errors", timeout=TIMEOUT_MS)
+        page.locator("[data-testid=stSidebarNav]").first.wait_for(timeout=TIMEOUT_MS)
+        page.get_by_role("heading", name=re.compile("Top errors")).first.wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_timeout(1500)
+        nav = page.locator("[data-testid=stSidebarNav]").first.inner_text().split("\n")
+        assert "Digit recogniser" in nav and "app" not in nav, nav
+        assert page.get_by_role("heading", name=re.compile("Top errors")).count() == 1  # drawn once
+        assert not page.locator("[data-testid=stException]").count()
