@@ -1,7 +1,7 @@
 """Home page: draw a digit (or upload pictures of digits) and see what the model thinks.
 
-Run with ``streamlit run app.py``. All the work happens in ``digitcore``; this
-page only lays out widgets and shows the results.
+Run with ``python app.py`` (the server starts with the model already warming) or ``streamlit run
+app.py``. All the work happens in ``digitcore``; this page only lays out widgets and shows the results.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import logging
 
 import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from digitcore.insight import presentation as pres
 from digitcore.imaging.image_io import MAX_BYTES, MAX_JPEG_PIXELS, MAX_PIXELS
@@ -184,13 +183,20 @@ def side_by_side(left_width: int, key: str):
     return row.container(width=left_width, key=f"{key}_left"), row.container(key=f"{key}_right")
 
 
+def drawing_canvas():
+    """The canvas component's ``st_canvas`` (imported on use: the package only loads inside a Streamlit session)."""
+    from streamlit_drawable_canvas import st_canvas
+
+    return st_canvas
+
+
 def draw_canvas():
     """Canvas (left) and an empty answer area (right); returns the canvas result and that area."""
     side = presenter.canvas_side(CANVAS_SIDE)
     left, right = side_by_side(side + 4, "draw")
     with left:
         # Finger-sized Undo / Clear / Pen-Eraser instead of the component's toolbar (pages/ui/canvas_tools.py).
-        result = canvas_with_tools(st_canvas, side)
+        result = canvas_with_tools(drawing_canvas(), side)
         st.caption('<span class="dc-tip">Tip: draw one big digit in the middle, like on paper.</span>',
                    unsafe_allow_html=True)
     return result, right
@@ -358,7 +364,7 @@ def answer_page() -> None:
     if number:  # whole numbers: a wider canvas, every digit boxed and read (pages/ui/number_mode.py)
         predictor, key = load_model(entry)
         with draw:
-            number_mode.number_draw(predictor, st_canvas, canvas_image)
+            number_mode.number_draw(predictor, drawing_canvas(), canvas_image)
         with upload:
             number_mode.number_upload(predictor, key, MAX_BYTES // 2**20, UPLOAD_TYPES)
         return
@@ -376,7 +382,34 @@ def answer_page() -> None:
         upload_tab(predictor, model_key)
 
 
+def serve(argv: list[str]) -> int:
+    """``python app.py [streamlit options]``: start the server here, warming the default model meanwhile.
+
+    Same as ``streamlit run app.py`` except that TensorFlow, the model and its first trace are
+    ready before the first visitor arrives (``streamlit run`` loads them on the first visit).
+    """
+    import sys
+
+    from streamlit.web import cli as streamlit_cli
+
+    from pages.ui.models import warm_up_at_start
+
+    warm_up_at_start()
+    sys.argv = ["streamlit", "run", __file__, *argv]
+    try:
+        streamlit_cli.main()
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    return 0
+
+
 if __name__ == "__main__":
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx() is None:  # plain `python app.py`: no Streamlit session around us
+        import sys
+
+        sys.exit(serve(sys.argv[1:]))
     # st.navigation names the home page (not "app") and lists pages/*.py; main() is the home page.
     from pages.ui.navigation import run_navigation
 

@@ -1,10 +1,14 @@
-"""Time from `streamlit run app.py` to the first answer on the page after drawing a digit.
+"""Time from `streamlit run app.py` (or `python app.py`) to the first answer after drawing a digit.
 
 Chromium is started first (not timed); then, per run, a fresh server is launched
 and the clock runs until the answer for a mouse-drawn digit is shown. A second
-drawing on the same page measures the warm draw-to-answer latency. Prints JSON.
+drawing on the same page measures the warm draw-to-answer latency. ``--python-app``
+launches with ``python app.py``, which warms the model at server start;
+``--arrive-after S`` lets the first visitor come S seconds after the server answers
+(a teacher starts the app before the lesson), and ``visit_to_*`` time from that visit.
+Prints JSON.
 
-    python benchmarks/startup_to_answer.py [--runs 3] [--digit 7]
+    python benchmarks/startup_to_answer.py [--runs 3] [--digit 7] [--python-app] [--arrive-after 20]
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ sys.path.insert(0, str(REPO / "tests"))
 import browser_helpers as bh  # noqa: E402  (shared with tests/test_browser.py)
 
 
-def one_run(page, digit: str, timeout_s: float) -> dict:
+def one_run(page, digit: str, timeout_s: float, python_app: bool = False, arrive_after: float = 0.0) -> dict:
     """Launch a server, draw ``digit`` twice, and return the timings in seconds."""
     timeout_ms = timeout_s * 1000
-    with bh.streamlit_server(timeout=timeout_s) as srv:
+    with bh.streamlit_server(timeout=timeout_s, python_app=python_app) as srv:
         t0 = srv.launched_at
+        time.sleep(arrive_after)
+        visit = time.perf_counter()
         canvas = bh.open_app(page, srv.url, timeout_ms)
         page_ready = time.perf_counter()
         bh.draw_digit(page, canvas, digit)
@@ -49,6 +55,8 @@ def one_run(page, digit: str, timeout_s: float) -> dict:
         "first_answer_s": round(answered - t0, 3),
         "draw_to_first_answer_s": round(answered - drawn, 3),
         "warm_draw_to_answer_s": round(warm, 3),
+        "visit_to_page_ready_s": round(page_ready - visit, 3),
+        "visit_to_first_answer_s": round(answered - visit, 3),
         "answer": answer,
     }
 
@@ -59,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=1, help="fresh server launches to time (default 1)")
     ap.add_argument("--digit", default="7", choices=sorted(bh.DIGIT_STROKES), help="digit to draw")
     ap.add_argument("--timeout", type=float, default=240.0, help="seconds allowed per step")
+    ap.add_argument("--python-app", action="store_true", help="launch with `python app.py` (warms the model at start)")
+    ap.add_argument("--arrive-after", type=float, default=0.0, metavar="S",
+                    help="the first visitor arrives S seconds after the server answers (default 0)")
     args = ap.parse_args(argv)
 
     problem = bh.browser_problem()
@@ -68,12 +79,14 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     with bh.chromium_page((1280, 1000)) as page:
         for _ in range(args.runs):
-            runs.append(one_run(page, args.digit, args.timeout))
+            runs.append(one_run(page, args.digit, args.timeout, args.python_app, args.arrive_after))
             page.goto("about:blank")
     first = [r["first_answer_s"] for r in runs]
     result = {
         "benchmark": "startup_to_answer",
         "digit": args.digit,
+        "launch": "python app.py" if args.python_app else "streamlit run app.py",
+        "arrive_after_s": args.arrive_after,
         "runs": runs,
         "first_answer_s_median": round(statistics.median(first), 3),
         "machine": {

@@ -86,13 +86,18 @@ def _healthy(url: str) -> bool:
 
 @contextmanager
 def streamlit_server(
-    app: Path = APP, *, port: int | None = None, env: dict[str, str] | None = None, timeout: float = 120.0
+    app: Path = APP, *, port: int | None = None, env: dict[str, str] | None = None, timeout: float = 120.0,
+    python_app: bool = False,
 ) -> Iterator[Server]:
-    """Start ``streamlit run app`` on a free port, wait until it serves, and always stop it afterwards."""
+    """Start ``streamlit run app`` on a free port, wait until it serves, and always stop it afterwards.
+
+    ``python_app`` starts it as ``python app.py`` instead (the server warms the model at start).
+    """
     port = port or free_port()
     log_file = tempfile.NamedTemporaryFile("wb", prefix="streamlit-", suffix=".log", delete=False)
+    launch = [sys.executable, str(app)] if python_app else [sys.executable, "-m", "streamlit", "run", str(app)]
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app),
+        *launch,
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",

@@ -110,3 +110,34 @@ def keep_keras_state_between_runs() -> None:
 def model_key(entry: ModelEntry) -> tuple[str, int]:
     """(path, mtime_ns): what identifies a version of a model file in the caches."""
     return str(entry.path), entry.path.stat().st_mtime_ns
+
+
+def warm_up_at_start() -> threading.Thread | None:
+    """Load the default model into the shared cache and answer a practice drawing, in the background.
+
+    For ``python app.py``, which starts the server in this same process: the first visitor then
+    finds TensorFlow imported, the model loaded and traced. Returns the thread (None without a
+    default model).
+    """
+    from digitcore.storage.paths import default_model_path
+
+    path = default_model_path()
+    if not path.is_file():
+        return None
+
+    def warm() -> None:
+        import time
+
+        t0 = time.perf_counter()
+        try:
+            predictor = load_predictor(str(path), path.stat().st_mtime_ns)
+            start_warm_up(predictor).wait(120)
+            print(f"Default model ready: warmed up at server start in {time.perf_counter() - t0:.1f} s",
+                  file=sys.stderr, flush=True)
+        except Exception:  # the first visitor's load will report any problem properly
+            log.exception("warming up the model at server start failed")
+
+    thread = threading.Thread(target=warm, name="digitcore-start-warm-up", daemon=True)
+    thread.start()
+    return thread
+

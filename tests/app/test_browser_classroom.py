@@ -275,3 +275,29 @@ def test_a_fresh_servers_first_visit_to_a_page_shows_the_apps_menu(browser_ok, d
         assert "Digit recogniser" in nav and "app" not in nav, nav
         assert page.get_by_role("heading", name=re.compile("Top errors")).count() == 1  # drawn once
         assert not page.locator("[data-testid=stException]").count()
+
+
+SAW_LOADING = """() => {
+  window.__dcSawLoading = false;
+  new MutationObserver(() => {
+    if (document.body && document.body.innerText.includes('Loading the model')) window.__dcSawLoading = true;
+  }).observe(document, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+def test_python_app_py_warms_the_model_before_the_first_visitor(browser_ok, default_model_path, tmp_path):
+    with bh.streamlit_server(timeout=240, env={"DIGITCORE_MODELS_DIR": str(tmp_path)}, python_app=True) as srv:
+        deadline = time.perf_counter() + 180
+        while "Default model ready" not in srv.log_tail(50_000):
+            assert time.perf_counter() < deadline, srv.log_tail()
+            assert "warming up the model at server start failed" not in srv.log_tail(50_000), srv.log_tail()
+            time.sleep(0.5)
+        with browser_page((1280, 1000)) as page:
+            page.add_init_script(f"({SAW_LOADING})()")
+            canvas = ready(page, srv.url)
+            bh.draw_digit(page, canvas, "7")
+            assert bh.wait_for_answer(page, TIMEOUT_MS).rstrip("?") == "7"
+            # The model came from the cache the server filled at start: the first visitor never waits for it.
+            assert page.evaluate("() => window.__dcSawLoading") is False
+        log = srv.log_tail(50_000)
+    assert log.count("Default model ready") == 1 and "Traceback" not in log, log
