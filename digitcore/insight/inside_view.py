@@ -18,7 +18,7 @@ from ..model.explain import Explanation, LayerView
 
 __all__ = ["saliency_overlay", "feature_map_grid", "shown_conv_layers", "layer_description", "layers_image",
            "neighbours_image", "saliency_image", "FeatureMap", "feature_map", "feature_map_frame",
-           "feature_map_spec", "picture_urls", "saliency_words"]
+           "feature_map_spec", "saliency_words"]
 
 _BG = (255, 255, 255)
 _INK = (40, 40, 40)
@@ -229,41 +229,21 @@ def feature_map(predictor, mnist, n: int = 2000) -> FeatureMap:
                       explained)
 
 
-def picture_urls(images: np.ndarray) -> list[str]:
-    """Each 28x28 digit as a small ``data:image/png`` URL, dark ink on white (for chart tooltips)."""
-    import base64
-
-    import cv2
-
-    out = []
-    for img in np.asarray(images):
-        a = np.asarray(img, np.float32)
-        a = a / 255.0 if a.max() > 1.0 else a
-        ink = np.clip(255 - a * 255, 0, 255).astype(np.uint8)
-        ok, png = cv2.imencode(".png", cv2.resize(ink, (56, 56), interpolation=cv2.INTER_NEAREST))
-        out.append("data:image/png;base64," + base64.b64encode(png.tobytes()).decode("ascii") if ok else "")
-    return out
-
-
-def feature_map_frame(fmap: FeatureMap, current: np.ndarray | None = None, current_digit: int | None = None,
-                      *, pictures: list[str] | None = None) -> pd.DataFrame:
-    """Rows for the chart: x, y, digit (as text), kind ('MNIST test digit' or 'your drawing'), test index, picture.
-
-    ``pictures`` (from :func:`picture_urls`, one per map point) lets a hover show the digit itself.
-    """
+def feature_map_frame(fmap: FeatureMap, current: np.ndarray | None = None, current_digit: int | None = None
+                      ) -> pd.DataFrame:
+    """Rows for the chart: x, y, digit (as text), kind ('MNIST test digit' or 'your drawing'), test index."""
     frame = pd.DataFrame({"x": fmap.points[:, 0], "y": fmap.points[:, 1], "digit": fmap.labels.astype(str),
-                          "kind": "MNIST test digit", "test index": fmap.indices,
-                          "picture": pictures if pictures is not None else ""})
+                          "kind": "MNIST test digit", "test index": fmap.indices})
     if current is not None:
         px, py = fmap.project(current)
         star = pd.DataFrame({"x": [px], "y": [py], "digit": [str(current_digit) if current_digit is not None else "?"],
-                             "kind": ["your drawing"], "test index": [-1], "picture": [""]})
+                             "kind": ["your drawing"], "test index": [-1]})
         frame = pd.concat([frame, star], ignore_index=True)
     return frame
 
 
 def feature_map_spec(height: int = 420) -> dict[str, Any]:
-    """Vega-Lite: the test digits as dots coloured by digit (hover: the picture, digit, index), the drawing as a star."""
+    """Vega-Lite: the test digits as dots coloured by digit (hover: digit, index), the drawing as a big star."""
     digits = [str(d) for d in range(10)]
     return {
         "height": height,
@@ -276,8 +256,7 @@ def feature_map_spec(height: int = 420) -> dict[str, Any]:
                     "y": {"field": "y", "type": "quantitative", "axis": None},
                     "color": {"field": "digit", "type": "nominal", "scale": {"domain": digits, "scheme": "category10"},
                               "legend": {"title": "digit", "orient": "right"}},
-                    # Vega's tooltip shows a field titled "image" as the picture itself.
-                    "tooltip": [{"field": "picture", "title": "image"}, {"field": "digit", "title": "MNIST digit"},
+                    "tooltip": [{"field": "digit", "title": "MNIST digit"},
                                 {"field": "test index", "title": "test image #"}],
                 },
             },

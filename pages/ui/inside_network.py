@@ -15,9 +15,8 @@ import numpy as np
 import streamlit as st
 
 from digitcore.insight import presentation as pres
-from digitcore.insight.inside_view import (feature_map, feature_map_frame, feature_map_grid, feature_map_spec,
-                                           layer_description, picture_urls, saliency_overlay, saliency_words,
-                                           shown_conv_layers)
+from digitcore.insight.inside_view import (feature_map, feature_map_frame, feature_map_spec, feature_map_grid,
+                                           layer_description, saliency_overlay, saliency_words, shown_conv_layers)
 from digitcore.model.explain import Explanation
 from digitcore.model.neighbours import BUILDS, find_mnist
 from digitcore.model.predictor import Predictor
@@ -151,12 +150,6 @@ def _index_progress(predictor: Predictor, mnist, key: str) -> None:
         st.progress(0.0, text="Starting to compare the 60,000 training digits…")
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
-def _map_pictures(mnist_sha256: str, _images: np.ndarray) -> list[str]:
-    # Keyed by the data's checksum: the same 2,000 pictures for every model.
-    return picture_urls(_images)
-
-
 def _map_section(predictor: Predictor, ex: Explanation, key: str, what: str) -> None:
     if ex.features is None:
         return
@@ -166,9 +159,8 @@ def _map_section(predictor: Predictor, ex: Explanation, key: str, what: str) -> 
     st.markdown("#### Where it sits among 2,000 test digits")
     with st.spinner("Placing 2,000 MNIST test digits on the map (once per model)…"):
         fmap = _feature_map(_model_id(predictor), predictor, mnist.sha256, mnist)
-    pictures = _map_pictures(mnist.sha256, mnist.x_test[: len(fmap.labels)])
-    st.vega_lite_chart(feature_map_frame(fmap, ex.features, ex.digit, pictures=pictures), feature_map_spec(),
-                       width="stretch", key=f"{key}_inside_map")
+    st.vega_lite_chart(feature_map_frame(fmap, ex.features, ex.digit), feature_map_spec(), width="stretch",
+                       key=f"{key}_inside_map")
     st.caption(f"Each dot is an MNIST test digit, placed by the network's last hidden layer (squashed to 2-D with "
                f"PCA: these two directions show {fmap.explained:.0%} of the differences). Digits the network finds "
-               f"alike sit together; the star is your {what}. Hover over a dot to see that digit.")
+               f"alike sit together; the star is your {what}. Hover over a dot to see its digit.")
