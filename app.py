@@ -338,7 +338,9 @@ def main() -> None:
     st.set_page_config(page_title=pres.page_title(pres.APP_NAME), page_icon="✏️", layout="wide")
     st.html(CSS)
     layout.apply()  # projector / tablet / phone widths (pages/ui/layout.py)
-    presenter.setup()  # the presenter toggle; ?present=1 (pages/ui/presenter.py)
+    # The presenter toggle; ?present=1 (pages/ui/presenter.py). In challenge mode the join code
+    # opens the students' pages in challenge mode too.
+    presenter.setup(join_query=challenge.join_query())
     st.title("✏️ Handwritten digit recogniser")
     st.markdown(
         '<div class="dc-intro">'

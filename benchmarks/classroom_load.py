@@ -20,7 +20,9 @@ log) and polls the server process's resident memory and CPU time.
 page with its default settings and close the tab (the training goes on in the
 server, and a newcomer to the Train page must still see it running at the end).
 ``--challenge N`` makes N of the websocket students play challenge mode (issue 14):
-they switch it on and press *Save and next* after each answer instead of Clear,
+they join by the challenge link (``?challenge=1``, what the presenter's join code opens in
+challenge mode; ``--challenge-toggle``: and flip the switch off and on) and press *Save and
+next* after each answer instead of Clear,
 replaying a second, challenge-mode pass of the teacher. Every saved drawing lands
 in a fresh class store (SQLite in a temporary data folder, or ``--db-url``); at
 the end the rows are counted against the saves the students made ("lost_rows").
@@ -184,11 +186,13 @@ class Recording:
 
 async def browser_student(index: int, browser, url: str, digits: int, timeout_ms: float, rng: random.Random,
                           start_spread_s: float, think_s: tuple[float, float],
-                          recording: Recording | None = None, challenge: bool = False) -> SessionResult:
+                          recording: Recording | None = None, challenge: bool = False,
+                          toggle: bool = False) -> SessionResult:
     """One student in Chromium: open the app, then draw ``digits`` digits, each after a short think.
 
-    With ``challenge`` the student first switches challenge mode on and presses *Save and next*
-    after each answer (which also clears the canvas) instead of Clear.
+    With ``challenge`` the student opens the challenge link (``?challenge=1``) and presses *Save and
+    next* after each answer (which also clears the canvas) instead of Clear; ``toggle`` makes them
+    also flip the switch off and on first (two more page runs each, as a student who found it would).
     """
     res = SessionResult(index, challenge=challenge)
     # Students don't all arrive in the same millisecond.
@@ -198,15 +202,22 @@ async def browser_student(index: int, browser, url: str, digits: int, timeout_ms
     if recording:
         recording.attach(page)
     try:
-        await page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
+        # Challenge students join by the challenge link (the presenter's join code in challenge mode).
+        await page.goto(url + ("?challenge=1" if challenge else ""), wait_until="domcontentloaded",
+                        timeout=timeout_ms)
         await page.locator("canvas.upper-canvas").first.wait_for(state="visible", timeout=timeout_ms)
         await page.evaluate(PEN_UP_JS)
         if challenge:
-            if recording:
-                recording.step = "toggle"
-            await page.get_by_text("Challenge mode").click(timeout=timeout_ms)
             await page.locator("[aria-label=challenge]").wait_for(timeout=timeout_ms)
-            await page.wait_for_timeout(300)
+            if toggle:
+                if recording:
+                    recording.step = "toggle"
+                await page.get_by_text("Challenge mode").click(timeout=timeout_ms)  # off
+                await page.wait_for_function("() => !document.querySelector('[aria-label=challenge]')",
+                                             timeout=timeout_ms)
+                await page.get_by_text("Challenge mode").click(timeout=timeout_ms)  # and on again
+                await page.locator("[aria-label=challenge]").wait_for(timeout=timeout_ms)
+                await page.wait_for_timeout(300)
         for k in range(digits):
             digit = digit_for(index, k)
             await asyncio.sleep(rng.uniform(*think_s))  # looking at the answer, thinking, drawing
@@ -338,7 +349,8 @@ async def training_is_running(browser, url: str, timeout_ms: float) -> bool:
 
 async def classroom(url: str, sessions: int, browsers: int, digits: int, timeout_s: float, seed: int,
                     with_training: bool, start_spread_s: float,
-                    think_s: tuple[float, float], challenge: int = 0) -> tuple[list[SessionResult], dict]:
+                    think_s: tuple[float, float], challenge: int = 0,
+                    challenge_toggle: bool = False) -> tuple[list[SessionResult], dict]:
     """The teacher's check, then every student at once (``browsers`` of them in Chromium)."""
     from playwright.async_api import async_playwright
 
@@ -360,7 +372,8 @@ async def classroom(url: str, sessions: int, browsers: int, digits: int, timeout
             if challenge:  # a second pass in challenge mode, for the challenge students to replay
                 challenge_recording = Recording()
                 coach = await browser_student(-1, browser, url, digits, timeout_ms, random.Random(seed), 0.0,
-                                              (0.0, 0.0), challenge_recording, challenge=True)
+                                              (0.0, 0.0), challenge_recording, challenge=True,
+                                              toggle=challenge_toggle)
                 if coach.errors:
                     raise RuntimeError(f"challenge mode did not work for the teacher: {coach.errors}")
                 extra["teacher_saves"] = coach.saves
@@ -410,11 +423,12 @@ def latency_summary(values: list[float]) -> dict:
 
 def run(sessions: int = 5, browsers: int = 2, digits: int = 3, timeout_s: float = 180.0, seed: int = 0,
         with_training: bool = False, start_spread_s: float = 10.0, think_s: tuple[float, float] = (2.0, 5.0),
-        challenge: int = 0, db_url: str | None = None) -> dict:
+        challenge: int = 0, db_url: str | None = None, challenge_toggle: bool = False) -> dict:
     """Start a server, run the classroom against it and summarise. Raises bh.BrowserUnavailable without a browser.
 
     ``challenge`` of the websocket students play challenge mode; their drawings go to ``db_url``
     (default: a fresh SQLite class store in the temporary data folder), which is emptied first.
+    They join by the challenge link; ``challenge_toggle`` makes them also flip the switch off and on.
     """
     problem = bh.browser_problem()
     if problem:
@@ -437,7 +451,8 @@ def run(sessions: int = 5, browsers: int = 2, digits: int = 3, timeout_s: float 
                 cpu0 = mem.cpu_s()
                 t0 = time.perf_counter()
                 results, extra = asyncio.run(classroom(srv.url, sessions, browsers, digits, timeout_s, seed,
-                                                       with_training, start_spread_s, think_s, challenge))
+                                                       with_training, start_spread_s, think_s, challenge,
+                                                       challenge_toggle))
                 wall = time.perf_counter() - t0
                 server_cpu = mem.cpu_s() - cpu0
                 if challenge:
@@ -482,6 +497,7 @@ def run(sessions: int = 5, browsers: int = 2, digits: int = 3, timeout_s: float 
         "stroke_to_answer_ms_browser": latency_summary(in_browser),
         "stroke_to_answer_ms_websocket": latency_summary(on_socket),
         "challenge_sessions": challenge,
+        "challenge_toggle": challenge_toggle,
         "stroke_to_answer_ms_websocket_plain": latency_summary(plain),
         "stroke_to_answer_ms_challenge": latency_summary(saving),
         "slowest": [{"ms": round(ms, 1), "session": r.index, "digit_no": k + 1, "at_s": round(r.when_s[k], 1)}
@@ -510,6 +526,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--challenge", type=int, default=0, metavar="N",
                     help="N of the websocket students play challenge mode and save every drawing (default 0)")
+    ap.add_argument("--challenge-toggle", action="store_true",
+                    help="challenge students also flip the Challenge mode switch off and on after joining "
+                    "by the challenge link (two more page runs each)")
     ap.add_argument("--db-url", help="class store for their drawings (default: a fresh temporary SQLite file); "
                     "it is emptied first")
     ap.add_argument("--json", type=Path, help="also write the result to this file")
@@ -520,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--think needs 0 <= MIN <= MAX and --spread must not be negative")
     try:
         result = run(args.sessions, args.browsers, args.digits, args.timeout, args.seed, args.with_training,
-                     args.spread, tuple(args.think), args.challenge, args.db_url)
+                     args.spread, tuple(args.think), args.challenge, args.db_url, args.challenge_toggle)
     except bh.BrowserUnavailable as exc:
         print(json.dumps({"error": str(exc)}), file=sys.stderr)
         return 2

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import segno
 
-__all__ = ["is_loopback_host", "lan_address", "join_address", "qr_svg", "qr_png"]
+__all__ = ["is_loopback_host", "lan_address", "join_address", "with_query", "qr_svg", "qr_png"]
 
 
 def _split_host(host: str) -> tuple[str, str]:
@@ -74,6 +75,14 @@ def join_address(host: str | None, port: int, *, lan_ip: str | None = None, http
         name = f"[{ip}]" if ip.version == 6 else str(ip)
         return f"{scheme}://{name}:{int(port)}/"
     return f"{scheme}://{(host or 'localhost').strip() or 'localhost'}/"
+
+
+def with_query(url: str, params: dict[str, str] | None) -> str:
+    """``url`` with ``params`` as its query (``{"challenge": "1"}`` -> ``...?challenge=1``); unchanged when empty."""
+    if not params:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(query=urlencode(params)))
 
 
 def qr_svg(url: str, scale: int = 6, dark: str = "#1f2d36", light: str = "#ffffff") -> str:

@@ -55,8 +55,11 @@ class PendingSave:
 class ClassSaver:
     """Writes drawings in background threads (one pool per server process)."""
 
-    def __init__(self, workers: int = 2) -> None:
+    def __init__(self, workers: int = 2, before_save: Callable[[], Any] | None = None) -> None:
+        """``before_save`` runs in the writer thread before each save: the app passes
+        ``priority.yield_to_interactive``, so a save waits (briefly) while answers are being computed."""
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="class-save")
+        self._before_save = before_save
 
     def submit(self, pending: PendingSave, store: ClassStore | Callable[[], ClassStore]) -> PendingSave:
         """Start (or retry) saving ``pending`` into ``store``, or into what ``store()`` opens in the background
@@ -66,6 +69,11 @@ class ClassSaver:
         return pending
 
     def _save(self, pending: PendingSave, store: ClassStore | Callable[[], ClassStore]) -> int:
+        if self._before_save is not None:
+            try:
+                self._before_save()
+            except Exception:  # a scheduling hint must never cost a drawing
+                log.exception("before_save failed")
         d = pending.drawing
         if d.png is None and pending.original is not None:
             try:

@@ -150,14 +150,18 @@ def thumbnail_png(image: Any, side: int = THUMB_SIDE) -> bytes:
     a = np.asarray(image)
     if a.dtype != np.uint8:
         a = np.clip(a.astype(np.float64) * (255.0 if a.max(initial=0) <= 1.0 else 1.0), 0, 255).astype(np.uint8)
+    import cv2
+
     if a.ndim == 3 and a.shape[2] == 4:
-        # The canvas draws white ink on transparent-over-black: flatten onto black.
-        rgb = a[..., :3].astype(np.float32) * (a[..., 3:4].astype(np.float32) / 255.0)
-        a = rgb.round().astype(np.uint8)
-    img = Image.fromarray(a)
-    img.thumbnail((side, side))
+        # The canvas draws white ink on transparent-over-black: flatten onto black (premultiplied alpha).
+        a = cv2.cvtColor(a, cv2.COLOR_RGBA2mRGBA)[..., :3]
+    h, w = a.shape[:2]
+    f = side / max(h, w)
+    if f < 1:  # area averaging, as PIL's thumbnail does, at a fraction of the time
+        a = cv2.resize(a, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+    img = Image.fromarray(np.ascontiguousarray(a))
     buf = io.BytesIO()
-    img.save(buf, format="PNG", optimize=True)
+    img.save(buf, format="PNG")  # optimize=True: ~10x the time (on the server) for a few % smaller
     return buf.getvalue()
 
 

@@ -23,6 +23,8 @@ ROUND = 10
 #: The home page's canvas key counter (app.py ``_clear_canvas``): bumping it gives an empty canvas.
 CANVAS_ROUND = "canvas_round"
 ON = "challenge_on"
+#: ``?challenge=1`` in the address opens the page in challenge mode (the presenter's join code adds it).
+QUERY = "challenge"
 #: How long the page waits (after the answer is shown) for its saves to finish before reporting them.
 SETTLE_S = 0.5
 
@@ -50,15 +52,38 @@ def _clear_canvas() -> None:
     st.session_state[CANVAS_ROUND] = st.session_state.get(CANVAS_ROUND, 0) + 1
 
 
+def _wanted_by_address() -> bool:
+    return str(st.query_params.get(QUERY, "")).lower() in ("1", "true", "yes", "on")
+
+
 def is_on() -> bool:
-    """Whether this session is in challenge mode."""
-    return bool(st.session_state.get(ON, False))
+    """Whether this session is in challenge mode (the switch, or ``?challenge=1`` on arrival)."""
+    if ON not in st.session_state:
+        return _wanted_by_address()
+    return bool(st.session_state[ON])
+
+
+def join_query() -> dict[str, str] | None:
+    """The query for the join address while this page is in challenge mode (students join in it too)."""
+    return {QUERY: "1"} if is_on() else None
 
 
 def switch() -> None:
-    """The challenge-mode switch (the home page puts it beside the Single digit / Number picker)."""
-    st.toggle("Challenge mode", key=ON, help="I ask for the digits 0 to 9 in a shuffled order; your drawings "
-              "help the class see where the model goes wrong (they are saved without names).")
+    """The challenge-mode switch (the home page puts it beside the Single digit / Number picker).
+
+    A student who joins by the challenge link (the presenter's join code in challenge mode) arrives
+    with it on: no switch to find, and no extra page run while the whole class is arriving.
+    """
+    if ON not in st.session_state:
+        st.session_state[ON] = _wanted_by_address()
+    on = st.toggle("Challenge mode", key=ON, help="I ask for the digits 0 to 9 in a shuffled order; your drawings "
+                   "help the class see where the model goes wrong (they are saved without names). "
+                   "Also opens with ?challenge=1 in the address.")
+    # The address follows the switch, so a reload (or a shared link) keeps the mode.
+    if on and st.query_params.get(QUERY) != "1":
+        st.query_params[QUERY] = "1"
+    elif not on and QUERY in st.query_params:
+        del st.query_params[QUERY]
 
 
 def prompt() -> None:

@@ -11,6 +11,7 @@ import time
 
 import streamlit as st
 
+from digitcore.model.priority import yield_to_interactive
 from digitcore.storage.class_saver import ClassSaver
 from digitcore.storage.class_store import ClassStore, ClassStoreError, default_url
 from digitcore.storage.teacher import SECRET_NAME, check_teacher_key, configured_key
@@ -76,8 +77,12 @@ def forget_failure() -> None:
 
 @st.cache_resource(show_spinner=False)
 def saver() -> ClassSaver:
-    """The background saver shared by every session of this server."""
-    return ClassSaver()
+    """The background saver shared by every session of this server.
+
+    Its writes wait (at most ``priority.MAX_WAIT_S``) while any visitor's answer is being computed:
+    a class pressing *Save and next* together must not delay the others' answers.
+    """
+    return ClassSaver(before_save=yield_to_interactive)
 
 
 def teacher_key_configured() -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from digitcore.insight.join import join_address, lan_address, qr_png
+from digitcore.insight.join import join_address, lan_address, qr_png, with_query
 
 #: Canvas side in presenter mode (px): big enough to draw on a projector screen.
 PRESENTER_CANVAS = 520
@@ -67,9 +67,12 @@ def student_address() -> str:
     return join_address(host, port, lan_ip=lan_address(), https=https)
 
 
-def join_panel() -> None:
-    """The QR code and the address, large enough to read from the back of the room."""
-    url = student_address()
+def join_panel(query: dict[str, str] | None = None) -> None:
+    """The QR code and the address, large enough to read from the back of the room.
+
+    ``query``: what the students' page should open with (``{"challenge": "1"}``: straight into challenge mode).
+    """
+    url = with_query(student_address(), query)
     with st.container(horizontal=True, vertical_alignment="center", key="join", gap="medium"):
         st.image(qr_png(url), width=132, caption=None)
         note = ("" if "localhost" not in url and "127.0.0.1" not in url
@@ -78,8 +81,11 @@ def join_panel() -> None:
                     f'or open<br><span class="dc-join-url">{url}</span>{note}</div>', unsafe_allow_html=True)
 
 
-def setup() -> bool:
-    """The presenter toggle (top right), and in presenter mode its look and the join panel; returns whether on."""
+def setup(join_query: dict[str, str] | None = None) -> bool:
+    """The presenter toggle (top right), and in presenter mode its look and the join panel; returns whether on.
+
+    ``join_query`` goes into the join address (see :func:`join_panel`).
+    """
     if KEY not in st.session_state:
         st.session_state[KEY] = _wanted_by_address()
     with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center",
@@ -91,7 +97,7 @@ def setup() -> bool:
         st.query_params[KEY] = "1"
         st.html(CSS)
         with join:
-            join_panel()
+            join_panel(join_query)
     elif KEY in st.query_params:
         del st.query_params[KEY]
     return on

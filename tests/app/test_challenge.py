@@ -97,3 +97,28 @@ def test_recognition_keeps_working_when_the_database_is_unreachable(home, monkey
     assert "not saved yet" in warning and "can't be reached" in warning
     home.button(key="class_retry").click().run()  # still down: still kept, still said
     assert "not saved yet" in " ".join(w.value for w in home.warning)
+
+
+def test_the_challenge_link_opens_challenge_mode_and_the_switch_keeps_the_address(home, tmp_path):
+    home.query_params["challenge"] = "1"
+    home.run()  # one run: the student is asked for a digit at once, no switch to flip
+    assert not home.exception
+    assert home.toggle(key="challenge_on").value is True
+    assert "Draw a" in next(md.value for md in home.markdown if 'aria-label="challenge"' in md.value)
+    home.button(key="challenge_next").click().run()
+    assert stored(tmp_path, 1).list()[0].source == "challenge"
+    home.toggle(key="challenge_on").set_value(False).run()
+    assert "challenge" not in home.query_params
+    assert not [md for md in home.markdown if 'aria-label="challenge"' in md.value]
+    home.toggle(key="challenge_on").set_value(True).run()
+    assert home.query_params["challenge"] in ("1", ["1"])  # a reload keeps the mode
+
+
+def test_in_challenge_mode_the_presenter_join_code_opens_challenge_mode(home):
+    home.query_params["present"] = "1"
+    home.run()
+    join = next(md.value for md in home.markdown if 'aria-label="join"' in md.value)
+    assert "?challenge=1" not in join
+    home.toggle(key="challenge_on").set_value(True).run()
+    join = next(md.value for md in home.markdown if 'aria-label="join"' in md.value)
+    assert "/?challenge=1" in join

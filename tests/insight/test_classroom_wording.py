@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from digitcore.insight import presentation as pres
-from digitcore.insight.join import is_loopback_host, join_address, qr_png, qr_svg
+from digitcore.insight.join import is_loopback_host, join_address, qr_png, qr_svg, with_query
 from digitcore.insight.upload_view import upload_table
 from digitcore.model.predictor import Prediction
 from digitcore.storage.model_store import ModelEntry
@@ -106,3 +106,9 @@ def test_qr_png_is_a_png_of_the_code():
     png = qr_png("http://192.168.1.20:8501/")
     img = Image.open(io.BytesIO(png))
     assert img.format == "PNG" and img.size[0] == img.size[1] >= 6 * 25
+
+
+def test_with_query_adds_the_mode_to_the_join_address():
+    assert with_query("http://192.168.1.20:8501/", {"challenge": "1"}) == "http://192.168.1.20:8501/?challenge=1"
+    assert with_query("https://class.example.org/", None) == "https://class.example.org/"
+    assert with_query("http://[fe80::1]:8501/", {"challenge": "1"}) == "http://[fe80::1]:8501/?challenge=1"

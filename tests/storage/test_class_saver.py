@@ -65,3 +65,30 @@ def test_a_bad_label_is_refused_at_once():
     p.drawing.label = 12
     with pytest.raises(ClassStoreError, match="0 to 9"):
         ClassSaver().submit(p, lambda: None)
+
+
+def test_saves_wait_while_an_answer_is_being_computed(tmp_path):
+    """With the app's hook, a save started during a prediction is written only once the prediction is done."""
+    from digitcore.model.priority import interactive, yield_to_interactive
+
+    store = ClassStore(f"sqlite:///{tmp_path / 'c.sqlite'}")
+    saver = ClassSaver(before_save=yield_to_interactive)
+    with interactive():  # a visitor's answer in progress
+        p = saver.submit(new(3), store)
+        saver.settle([p], 0.3)
+        assert not p.done and store.count() == 0
+    saver.settle([p], 10)
+    assert p.error is None and store.count() == 1
+    saver.shutdown()
+
+
+def test_a_failing_before_save_hook_never_costs_a_drawing(tmp_path):
+    def broken() -> None:
+        raise RuntimeError("scheduler bug")
+
+    store = ClassStore(f"sqlite:///{tmp_path / 'c.sqlite'}")
+    saver = ClassSaver(before_save=broken)
+    p = saver.submit(new(5), store)
+    saver.settle([p], 10)
+    assert p.error is None and store.count() == 1
+    saver.shutdown()
