@@ -8,11 +8,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .background import background, edge_preserving_background, has_hard_shadow, local_noise_floor
+from .background import background, has_hard_shadow, local_noise_floor, step_preserving_background
 from .greyscale import hist_quantile
 
 #: Ink must differ from the paper by at least this much (0..255, relative contrast).
 MIN_CONTRAST = 48
+#: Kernel of the shadow path's closing, as a fraction of the picture's longer side.
+STEP_FRAC = 0.06
 
 
 
@@ -300,7 +302,7 @@ def without_lines(
 
 
 def _along_an_edge(an: Analysis) -> bool:
-    """The found "ink" looks like a shadow's edge: long and thin across the page, or touching two borders."""
+    """The found "ink" looks like a shadow's edge: long and thin across the page, or touching a border."""
     if an.comps is None:
         return True
     h, w = an.ink.shape
@@ -311,18 +313,30 @@ def _along_an_edge(an: Analysis) -> bool:
     return (long_side >= 0.4 * max(h, w) and fill < 0.2) or borders >= 1
 
 
+def _stroke_width(an: Analysis) -> float:
+    """Typical width (px) of the chosen strokes: twice the area over the outline's length."""
+    if an.comps is None:
+        return 0.0
+    x0, y0, x1, y1 = an.comps.box
+    sub = np.isin(an.comps.labels[y0:y1, x0:x1], an.comps.group)
+    return 2.0 * an.comps.area / max(1, transitions(sub))
+
+
 def analyse(g: np.ndarray, clean: bool, bg_level: int, tail: float, bg: np.ndarray | None = None) -> Analysis:
     """Background removal, threshold and component selection for dark ink on light paper.
 
     ``bg``: the paper level to use (else estimated here). When the page has a hard
-    shadow, the usual estimate is kept unless what it finds runs along the shadow's
-    edge; then the edge-preserving estimate is used.
+    shadow, the paper is estimated by :func:`step_preserving_background`, which leaves
+    the shadow's edge out of the ink; unless the usual estimate finds, away from the
+    picture's border, strokes too thick for that closing to fill (a fat marker's outline
+    also looks like a long step).
     """
     if not clean and bg is None and has_hard_shadow(g):
         usual = analyse(g, clean, bg_level, tail, background(g))
-        if not _along_an_edge(usual):
+        kernel = STEP_FRAC * max(g.shape)
+        if not _along_an_edge(usual) and _stroke_width(usual) >= 0.8 * kernel:
             return usual
-        return analyse(g, clean, bg_level, tail, edge_preserving_background(g))
+        return analyse(g, clean, bg_level, tail, step_preserving_background(g, STEP_FRAC))
     noise_floor = None
     if clean:
         bg_level = max(bg_level, 1)

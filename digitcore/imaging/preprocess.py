@@ -29,6 +29,7 @@ import numpy as np
 
 from .greyscale import border_ring, greyscale, hist_quantile
 from .image_io import normalize_array
+from .background import SHADOW_MIN_SIDE, stroke_polarity
 from .ink import Analysis, analyse, transitions
 from .mnist_form import BOX, scale_and_centre
 from .steps import Preprocessed, Step, to_display
@@ -271,7 +272,11 @@ def find_ink(g: np.ndarray) -> InkFound | str:
         return analyse(gg, clean, ring_med if dark else 255 - ring_med, tail)
 
     by_border, by_majority = dark_ink(ring_med), dark_ink(med)
-    if clean or by_border == by_majority:
+    # A photo: thin marks decide (a shadow over much of the page moves its median and border).
+    by_marks = stroke_polarity(g) if not clean and max(h, w) >= SHADOW_MIN_SIDE else None
+    if by_marks is not None:
+        dark = by_marks
+    elif clean or by_border == by_majority:
         dark = by_border
     else:
         # Border and majority disagree (paper on a dark table, a shadow along

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from digitcore.imaging.background import has_hard_shadow
+from digitcore.imaging.background import has_hard_shadow, step_preserving_background, stroke_polarity
 from digitcore.imaging.preprocess import preprocess
 from digitcore.synthetic.renderers import cast_shadow
 from digitcore.synthetic.sets import iter_samples
@@ -65,4 +65,46 @@ def test_shadow_generator_adds_a_shadow_and_keeps_other_kinds():
 def test_shadow_photos_are_mostly_read(predictor):
     samples = list(iter_samples("photo_shadow", 30, 11))
     right = sum(predictor.predict(s.image, keep_steps=False).digit == s.label for s in samples)
-    assert right >= 19, right  # README: photos with a shadow
+    assert right >= 25, right  # 27 of 30 on 2026-12-02; README: photos with a shadow
+
+
+def mostly_shadowed(light_ink: bool, size=(900, 1200)) -> np.ndarray:
+    """Thin strokes on a page whose larger part lies in a deep shadow (the median is shadow)."""
+    h, w = size
+    rng = np.random.default_rng(3)
+    paper, ink_level = (60.0, 230.0) if light_ink else (215.0, 30.0)
+    page = np.full((h, w), paper, np.float32)
+    ink = np.zeros((h, w), np.uint8)
+    cv2.polylines(ink, [np.array([[200, 150], [120, 400], [330, 400]]), np.array([[260, 250], [260, 520]])],
+                  False, 255, 9, cv2.LINE_AA)
+    page = page * (1 - ink / 255.0) + ink_level * (ink / 255.0)
+    yy, xx = np.mgrid[0:h, 0:w]
+    if not light_ink:
+        page *= np.where(xx > 450 + 0.2 * yy, 0.4, 1.0)  # a hard shadow over two thirds of the page
+    page = cv2.GaussianBlur(page, (0, 0), 1.0) + rng.normal(0, 3, (h, w))
+    return np.clip(page, 0, 255).astype(np.uint8)
+
+
+def test_stroke_polarity_follows_the_marks_not_the_shadowed_majority():
+    assert stroke_polarity(mostly_shadowed(light_ink=False)) is True  # dark ink, though most pixels are dark
+    assert stroke_polarity(mostly_shadowed(light_ink=True)) is False  # chalk on a board
+    flat = np.clip(np.random.default_rng(0).normal(180, 3, (700, 900)), 0, 255).astype(np.uint8)
+    assert stroke_polarity(flat) is None  # no marks: the usual border/majority rule decides
+
+
+def test_a_digit_on_a_mostly_shadowed_page_is_read_as_dark_ink(predictor):
+    res = predictor.predict(mostly_shadowed(light_ink=False))
+    assert res.digit == 4, (res.digit, res.reason)
+
+
+def test_the_step_preserving_background_keeps_a_shadow_edge_and_fills_strokes():
+    page = shadowed_page(with_four=True)
+    bg = step_preserving_background(page)
+    lit, shade = float(np.median(bg[100:200, 50:150])), float(np.median(bg[800:880, 1050:1150]))
+    assert lit > 190 and 80 < shade < 115  # both sides of the edge keep their own level
+    assert float(bg[405, 555]) > 190 and float(page[405, 555]) < 100  # a stroke of the 4, in the light, filled
+    ink = cv2.subtract(bg, page)
+    yy, xx = np.mgrid[0:900, 0:1200]
+    edge = np.abs(xx + 0.6 * yy - 900) < 3
+    # Along the edge itself at most a pixel-thin trace is left (JPEG ringing), not a stroke of ink.
+    assert float(np.median(ink[edge & (yy > 750)])) < 25
