@@ -112,8 +112,40 @@ def components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     return n, labels, stats
 
 
-def select_digit(mask: np.ndarray) -> tuple[Components | None, str]:
-    """Connected components -> the digit's pieces, or (None, reason)."""
+def _shade_like(labels: np.ndarray, stats: np.ndarray, ink: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """Candidates that look like a shadow beside pen strokes: clearly lighter *and* far wider.
+
+    A shadow keeps a third or more of the light (a pen leaves little), and it is a filled patch,
+    not a stroke: so a piece whose ink is under 3/4 of the darkest big piece's, with strokes
+    over 2.5 times as wide, is shade. Index = component - 1.
+    """
+    idx = np.flatnonzero(cand)
+    out = np.zeros(len(cand), bool)
+    if idx.size < 2:
+        return out
+    areas = stats[1:, 4].astype(np.float64)
+    level = np.zeros(len(cand))
+    widths = np.zeros(len(cand))
+    for i in idx[np.argsort(-areas[idx])][:8]:
+        x, y, w, h = (int(v) for v in stats[i + 1, :4])
+        sub = labels[y : y + h, x : x + w] == i + 1
+        # The body's darkness (90th percentile): thin strokes' soft rims would pull a mean down.
+        level[i] = float(np.percentile(ink[y : y + h, x : x + w][sub], 90))
+        widths[i] = 2.0 * areas[i] / max(1, transitions(sub))
+    top = idx[np.argsort(-areas[idx])][:8]
+    for i in top:
+        darker = [j for j in top if j != i and level[j] >= level[i] / 0.75 and widths[i] >= 2.5 * widths[j] > 0
+                  and areas[j] >= 0.05 * areas[i]]
+        out[i] = bool(darker)
+    return out
+
+
+def select_digit(mask: np.ndarray, ink: np.ndarray | None = None) -> tuple[Components | None, str]:
+    """Connected components -> the digit's pieces, or (None, reason).
+
+    With ``ink`` (the ink map, photos only), patches that look like a shadow beside pen
+    strokes are not taken for the digit (:func:`_shade_like`).
+    """
     h, w = mask.shape
     n, labels, stats = components(mask)
     if n <= 1:
@@ -145,6 +177,10 @@ def select_digit(mask: np.ndarray) -> tuple[Components | None, str]:
     # Thin straight slivers (pieces of ruled lines) make poor main pieces.
     sliver = (longer >= 8 * np.minimum(ws, hs)) & (thickness <= max(2.5, 0.008 * s0))
     cand = big & ~line_like & ~frame_like & ~sliver
+    if ink is not None:
+        shade = _shade_like(labels, stats, ink, cand)
+        cand &= ~shade
+        frame_like |= shade  # nor does it join the digit as a piece
     if not cand.any():
         cand = big & ~line_like & ~frame_like
     if not cand.any():
@@ -248,7 +284,7 @@ def strokes_written_over(
 
 
 def without_lines(
-    mask: np.ndarray, low: np.ndarray, ink: np.ndarray, thr: float, min_span: float
+    mask: np.ndarray, low: np.ndarray, ink: np.ndarray, thr: float, min_span: float, photo: bool = False
 ) -> tuple[np.ndarray, Components | None, str]:
     """Remove ruled lines found in ``low`` from ``mask`` and select the digit.
 
@@ -276,7 +312,7 @@ def without_lines(
         across_v = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, _BRIDGE_H) > 0
         cleaned[(gone_h & across_h) | (gone_v & across_v)] = 255
         cleaned = cv2.bitwise_and(cleaned, mask)
-        comps, why = select_digit(cleaned)
+        comps, why = select_digit(cleaned, ink if photo else None)
         if comps is None:
             break
         # A straight stroke that reaches the digit without running on past it
@@ -378,9 +414,48 @@ def analyse(g: np.ndarray, clean: bool, bg_level: int, tail: float, bg: np.ndarr
     _, low = cv2.threshold(ink, max(0.5 * thr, 0.5 * MIN_CONTRAST), 255, cv2.THRESH_BINARY)
     # On a clean canvas a long straight stroke is the digit (a tall '1'), so
     # only lines crossing nearly the whole picture count there.
-    cleaned, comps, why = without_lines(mask, low, ink, thr, 0.8 if clean else 0.2)
+    cleaned, comps, why = without_lines(mask, low, ink, thr, 0.8 if clean else 0.2, photo=not clean)
     if comps is not None:
         mask = cleaned
     else:  # no lines, or nothing left once they were removed
-        comps, why = select_digit(mask)
+        comps, why = select_digit(mask, None if clean else ink)
+    if not clean and comps is not None:
+        split = _without_touching_shade(mask, ink, comps)
+        if split is not None:
+            mask, comps, thr = split
     return Analysis(bg_img, ink, thr, floor, mask, raw_mask, comps, why)
+
+
+def _without_touching_shade(mask: np.ndarray, ink: np.ndarray, comps: Components):
+    """A shadow touching the digit joins it into one piece: split the piece by darkness.
+
+    When the chosen pieces' ink has two levels, a dark one in thin strokes and a lighter one in a
+    far wider patch (a shadow keeps a third or more of the light), the lighter part is dropped
+    and the digit chosen again. Returns (mask, components, threshold), or None to keep all.
+    """
+    x0, y0, x1, y1 = comps.box
+    group = np.isin(comps.labels[y0:y1, x0:x1], comps.group)
+    vals = ink[y0:y1, x0:x1][group]
+    if vals.size < 200:
+        return None
+    level, _ = cv2.threshold(vals.reshape(1, -1), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    dark = group & (ink[y0:y1, x0:x1] > level)
+    light = group & ~dark
+    n_dark, n_light = int(dark.sum()), int(light.sum())
+    if n_dark < 0.1 * vals.size or n_light < 0.3 * vals.size:
+        return None
+    box_ink = ink[y0:y1, x0:x1]
+    if float(np.percentile(box_ink[light], 90)) >= 0.75 * float(np.percentile(box_ink[dark], 90)):
+        return None
+    # Widths as inscribed radii (distance to the outline): noise along a patch's edge does not shrink them.
+    r_dark = cv2.distanceTransform(dark.view(np.uint8), cv2.DIST_L2, 3)
+    r_light = cv2.distanceTransform(cv2.medianBlur(light.view(np.uint8) * 255, 5), cv2.DIST_L2, 3)
+    # ... and a shadow is a sizeable patch, not the soft rim of thin strokes.
+    if float(r_light.max()) < max(2.5 * float(r_dark.max()), 0.01 * max(ink.shape)):
+        return None
+    _, strokes = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)
+    new_mask = cv2.bitwise_and(mask, strokes)
+    new_comps, _ = select_digit(new_mask, ink)
+    if new_comps is None:
+        return None
+    return new_mask, new_comps, float(level)

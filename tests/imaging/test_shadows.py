@@ -108,3 +108,30 @@ def test_the_step_preserving_background_keeps_a_shadow_edge_and_fills_strokes():
     edge = np.abs(xx + 0.6 * yy - 900) < 3
     # Along the edge itself at most a pixel-thin trace is left (JPEG ringing), not a stroke of ink.
     assert float(np.median(ink[edge & (yy > 750)])) < 25
+
+
+def page_with_a_shadow_patch(touching: bool) -> np.ndarray:
+    """A thin-pen 4 on a lit page with a soft, elongated shadow (a pen's or a finger's) beside or under it."""
+    h, w = 900, 1200
+    rng = np.random.default_rng(5)
+    yy, xx = np.mgrid[0:h, 0:w]
+    page = (225.0 - 0.02 * xx - 0.01 * yy).astype(np.float32)  # a phone photo's uneven light, not a flat scan
+    ink = np.zeros((h, w), np.uint8)
+    cv2.polylines(ink, [np.array([[700, 250], [560, 520], [800, 520]]), np.array([[740, 360], [740, 640]])],
+                  False, 255, 8, cv2.LINE_AA)
+    shade = np.zeros((h, w), np.float32)
+    centre = (560, 690) if touching else (300, 700)
+    cv2.ellipse(shade, centre, (260, 45), 15, 0, 360, 1.0, -1)
+    shade = cv2.GaussianBlur(shade, (0, 0), 6)
+    page = page * (1 - 0.5 * shade)  # the shadow keeps half the light
+    page = page * (1 - ink / 255.0) + 30.0 * (ink / 255.0)
+    page = cv2.GaussianBlur(page, (0, 0), 1.0) + rng.normal(0, 4, (h, w))
+    return np.clip(page, 0, 255).astype(np.uint8)
+
+
+def test_a_shadow_patch_beside_or_under_the_digit_is_not_taken_for_it(predictor):
+    for touching in (False, True):
+        res = predictor.predict(page_with_a_shadow_patch(touching))
+        assert res.digit == 4, (touching, res.digit, res.reason)
+        x, y, w, h = res.preprocessed.bbox
+        assert x >= 540 and w <= 290 and h <= 420, (touching, res.preprocessed.bbox)  # the 4 only
