@@ -30,7 +30,7 @@ from .greyscale import greyscale
 from .image_io import normalize_array
 from .preprocess import WORK_MAX_SIDE, find_ink
 
-__all__ = ["MAX_DIGITS", "Part", "Segmentation", "cut", "part_image", "segment", "split_points"]
+__all__ = ["MAX_DIGITS", "Part", "Segmentation", "cut", "cut_paths", "cut_along", "part_image", "segment", "split_points"]
 
 #: Most digits a number may have; more parts than this are reported as not a number.
 MAX_DIGITS = 12
@@ -190,6 +190,68 @@ def cut(part: Part, col: int) -> tuple[Part, Part] | None:
         if bw == 0 or bh == 0:
             return None
         halves.append(Part(np.ascontiguousarray(sub[by : by + bh, bx : bx + bw]), (x + dx + bx, y + by, bw, bh)))
+    return halves[0], halves[1]
+
+
+def cut_paths(part: Part, cols: list[int], band: float = 0.22) -> list[np.ndarray]:
+    """For each column in ``cols``, the column per row of the top-to-bottom path near it that crosses the least ink.
+
+    Handwritten digits that touch lean and overlap, so the line between them is rarely
+    a straight column: each path may drift up to ``band`` x the part's height either
+    side of its column (one column per row), paying for every ink pixel it crosses and a
+    little for each sideways step, so it runs through the gap or the thinnest join.
+    All paths are found together (one dynamic programme over rows).
+    """
+    m = (part.mask > 0).astype(np.float32)
+    h, w = m.shape
+    if not cols:
+        return []
+    b = max(1, round(band * h))
+    offs = np.arange(-b, b + 1)
+    c = np.asarray(cols, np.int64)[:, None] + offs[None, :]  # (K, n) columns of each band
+    outside = (c < 1) | (c > w - 1)
+    big = np.float32(1e9)
+    # Ink costs much; drifting from the proposed column a little, so ties stay near it.
+    cost = m[:, np.clip(c, 0, w - 1)] * 10.0 + (0.02 * np.abs(offs)).astype(np.float32)[None, None, :]
+    cost[:, outside] = big
+    step = np.float32(0.3)
+    acc = np.empty_like(cost)
+    acc[0] = cost[0]
+    pad = np.full((len(cols), 1), big, np.float32)
+    for r in range(1, h):
+        prev = acc[r - 1]
+        best = np.minimum(prev, np.concatenate((pad, prev[:, :-1]), axis=1) + step)
+        np.minimum(best, np.concatenate((prev[:, 1:], pad), axis=1) + step, out=best)
+        acc[r] = cost[r] + best
+    # Walk back up: at each row take the cheapest predecessor among the three allowed.
+    j = np.argmin(acc[-1], axis=1)
+    k_idx = np.arange(len(cols))
+    n = offs.size
+    out = np.empty((len(cols), h), np.int64)
+    for r in range(h - 1, -1, -1):
+        out[:, r] = c[k_idx, j]
+        if r == 0:
+            break
+        prev = acc[r - 1]
+        cand = np.stack((prev[k_idx, np.maximum(j - 1, 0)] + step + np.where(j - 1 < 0, big, 0),
+                         prev[k_idx, j],
+                         prev[k_idx, np.minimum(j + 1, n - 1)] + step + np.where(j + 1 >= n, big, 0)))
+        j = j + np.argmin(cand, axis=0) - 1
+    return [out[i] for i in range(len(cols))]
+
+
+def cut_along(part: Part, path: np.ndarray) -> tuple[Part, Part] | None:
+    """The two halves of ``part`` on either side of ``path`` (a column per row), or None if one is empty."""
+    h, w = part.mask.shape
+    left_of = np.arange(w)[None, :] < np.asarray(path)[:, None]
+    halves = []
+    x, y = part.box[0], part.box[1]
+    for keep in (left_of, ~left_of):
+        sub = np.where(keep, part.mask, 0).astype(np.uint8)
+        bx, by, bw, bh = cv2.boundingRect(sub)
+        if bw == 0 or bh == 0:
+            return None
+        halves.append(Part(np.ascontiguousarray(sub[by : by + bh, bx : bx + bw]), (x + bx, y + by, bw, bh)))
     return halves[0], halves[1]
 
 

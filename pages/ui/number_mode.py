@@ -19,6 +19,7 @@ import streamlit as st
 from digitcore.imaging.image_io import ImageError, load_image
 from digitcore.insight import presentation as pres
 from digitcore.model.predictor import LOW_CONFIDENCE
+from pages.ui import uploads
 from pages.ui.canvas_tools import canvas_with_tools
 from pages.ui.layout import is_phone
 
@@ -32,6 +33,8 @@ PHONE_NUMBER_CANVAS = (340, 190)
 NUMBER_HINT = "Write a number (one or more digits side by side) in the black box. I'll read it as you write."
 UPLOAD_NUMBER_HINT = "Upload a photo or scan of a number written on paper; each digit is boxed and read."
 PREVIEW_SIDE = 720
+#: The number uploader's slot in pages/ui/uploads.py (widget "number_uploads", button "remove_number_uploads").
+NUMBER_SLOT = "number_upload"
 
 
 def mode_picker() -> bool:
@@ -140,14 +143,17 @@ def number_upload(predictor, model_key: str, max_mb: int, types: list[str]) -> N
     """Upload pictures of numbers; each is read and shown with its digit boxes."""
     files = st.file_uploader(
         f"Pictures of handwritten numbers (up to {max_mb} MB each)", type=types, accept_multiple_files=True,
-        key="number_uploads",
+        key=uploads.uploader_key(NUMBER_SLOT),
     )
+    # As for single digits: a single new file replaces the earlier ones, "Remove all" forgets them.
+    files = uploads.current_files(list(files or []), NUMBER_SLOT)
     if not files:
         st.info(UPLOAD_NUMBER_HINT, icon=":material/upload:")
         return
     if predictor is None:
         st.warning("Pick a working model in the sidebar to get an answer.")
         return
+    uploads.remove_all_button(len(files), NUMBER_SLOT)
     memo: dict = st.session_state.setdefault("number_results", {})
     fresh: dict = {}
     for f in files:

@@ -25,50 +25,54 @@ class KeptFile:
         return self.data
 
 
-def uploader_key() -> str:
+# Each uploader has a slot: "upload" (the home page's digits) or "number_upload" (Number mode).
+# The slot names its session keys, its widget ("uploads", "uploads-1", ...) and its button.
+
+
+def uploader_key(slot: str = "upload") -> str:
     """The uploader's current key: ``"uploads"``, then a new one after each replace or "Remove all"."""
-    n = st.session_state.get("upload_round", 0)
-    return "uploads" if n == 0 else f"uploads-{n}"
+    n = st.session_state.get(f"{slot}_round", 0)
+    return f"{slot}s" if n == 0 else f"{slot}s-{n}"
 
 
-def _reset_widget() -> None:
-    st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
-    st.session_state["upload_ids"] = []
-    st.session_state.pop("upload_open", None)
+def _reset_widget(slot: str) -> None:
+    st.session_state[f"{slot}_round"] = st.session_state.get(f"{slot}_round", 0) + 1
+    st.session_state[f"{slot}_ids"] = []
+    st.session_state.pop(f"{slot}_open", None)
 
 
-def remove_all() -> None:
-    """Forget every uploaded file (button callback)."""
-    _reset_widget()
-    st.session_state["upload_kept"] = None
-    st.session_state["upload_results"] = {}
+def remove_all(slot: str = "upload") -> None:
+    """Forget every uploaded file of ``slot`` (button callback)."""
+    _reset_widget(slot)
+    st.session_state[f"{slot}_kept"] = None
+    st.session_state[f"{slot}_results"] = {}
 
 
-def current_files(files: list) -> list:
+def current_files(files: list, slot: str = "upload") -> list:
     """The files to answer for: a single file added to earlier ones replaces them.
 
     Several files chosen together stay together (the table); adding one more to them,
     or to one earlier file, shows only the new one.
     """
     ids = [getattr(f, "file_id", f.name) for f in files]
-    before = st.session_state.get("upload_ids") or []
+    before = st.session_state.get(f"{slot}_ids") or []
     added = [f for f, i in zip(files, ids) if i not in before]
     if before and len(added) == 1 and set(before) <= set(ids):
         newest = added[0]
-        st.session_state["upload_kept"] = [KeptFile(newest.name, newest.getvalue(), str(ids[files.index(newest)]))]
-        _reset_widget()
+        st.session_state[f"{slot}_kept"] = [KeptFile(newest.name, newest.getvalue(), str(ids[files.index(newest)]))]
+        _reset_widget(slot)
         st.rerun()
-    st.session_state["upload_ids"] = ids
+    st.session_state[f"{slot}_ids"] = ids
     if files:
-        st.session_state["upload_kept"] = None
+        st.session_state[f"{slot}_kept"] = None
         return list(files)
-    return list(st.session_state.get("upload_kept") or [])
+    return list(st.session_state.get(f"{slot}_kept") or [])
 
 
-def remove_all_button(count: int) -> None:
+def remove_all_button(count: int, slot: str = "upload") -> None:
     """The "Remove all" button (48 px high, like the canvas tools)."""
     st.button("Remove all" if count > 1 else "Remove", icon=":material/delete_sweep:", on_click=remove_all,
-              key="remove_uploads", help="Forget the uploaded pictures")
+              args=(slot,), key=f"remove_{slot}s", help="Forget the uploaded pictures")
 
 
 def open_buttons(index: int) -> bool:

@@ -55,6 +55,45 @@ def test_write_42_in_number_mode(server):
         assert not page.locator("[data-testid=stException]").count()
 
 
+def _number_png(path: Path, text: str) -> Path:
+    import cv2
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "model"))
+    from test_number_reader import canvas
+
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(canvas(text), cv2.COLOR_RGBA2BGRA))
+    path.write_bytes(buf.tobytes())
+    return path
+
+
+def _shown_number(page, text: str) -> None:
+    page.wait_for_function(
+        """(t) => [...document.querySelectorAll('.dc-answer[aria-label=number]')]
+                  .some(el => el.innerText.trim() === t)""", arg=text, timeout=TIMEOUT_MS)
+
+
+def test_number_uploads_replace_and_remove(server, tmp_path):
+    a, b = _number_png(tmp_path / "a.png", "42"), _number_png(tmp_path / "b.png", "705")
+    with bh.chromium_page((1280, 1100)) as page:
+        bh.open_app(page, server.url, TIMEOUT_MS)
+        page.locator("button", has_text="Number").first.click()
+        page.get_by_role("tab", name="Upload").click()
+        page.locator("input[type=file]").set_input_files(str(a))
+        _shown_number(page, "42")
+        # A second single file replaces the first: only 705 is shown.
+        page.locator("input[type=file]").set_input_files(str(b))
+        _shown_number(page, "705")
+        # ... and the first file is gone (waited for: the page may still be redrawing).
+        page.wait_for_function(
+            """() => document.querySelectorAll('.dc-answer[aria-label=number]').length === 1
+                     && !document.body.innerText.includes('a.png')""", timeout=TIMEOUT_MS)
+        page.get_by_role("button", name="Remove").click()
+        page.get_by_text("Upload a photo or scan of a number").first.wait_for(timeout=TIMEOUT_MS)
+        assert page.locator(".dc-answer[aria-label=number]").count() == 0
+        assert not page.locator("[data-testid=stException]").count()
+
+
 PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
             "Chrome/126.0.0.0 Mobile Safari/537.36")
 

@@ -68,3 +68,23 @@ def test_uploaded_number_photo_and_a_bad_file(app, monkeypatch):
     assert not app.exception
     assert numbers(app) == ["2024"]
     assert any("not an image" in e.value or "text" in e.value for e in app.error)
+
+
+def _png(img: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(img, cv2.COLOR_RGBA2BGRA))
+    return buf.tobytes()
+
+
+def test_number_uploads_remove_all_forgets_them(app, monkeypatch):
+    # (A new single file replacing the earlier ones needs a browser: AppTest gives every
+    # file a fresh id on each set_value. See test_browser_number.py.)
+    number_mode(app, monkeypatch, None)
+    app.file_uploader(key="number_uploads").set_value([("a.png", _png(canvas("42")), "image/png")])
+    app.run()
+    assert not app.exception and numbers(app) == ["42"]
+    app.button(key="remove_number_uploads").click().run()
+    assert not app.exception and numbers(app) == []
+    assert any("Upload a photo" in i.value for i in app.info)
+    assert app.file_uploader(key="number_uploads-1").value in (None, [])
+    # The single-digit uploader is a separate slot: untouched by all of this.
+    assert "upload_round" not in app.session_state

@@ -9,7 +9,10 @@ import pytest
 from digitcore.imaging.preprocess import preprocess
 from digitcore.imaging.segmentation import (
     MAX_DIGITS,
+    Part,
     cut,
+    cut_along,
+    cut_paths,
     group_strokes,
     part_image,
     segment,
@@ -152,6 +155,34 @@ def test_touching_digits_are_one_part_with_split_points_near_the_join():
     assert halves is not None
     left, right = halves
     assert left.box[0] < right.box[0] and left.box[3] > 150 and right.box[3] > 150
+
+
+def test_a_path_cut_separates_leaning_digits_that_no_straight_cut_can():
+    # Two parallel strokes leaning right, overlapping in x, joined by a thin bridge: every
+    # vertical column through the join also crosses one of the strokes.
+    m = np.zeros((200, 200), np.uint8)
+    cv2.line(m, (30, 190), (110, 10), 255, 14)
+    cv2.line(m, (90, 190), (170, 10), 255, 14)
+    cv2.line(m, (66, 100), (134, 100), 255, 3)
+    _, labels = cv2.connectedComponents(m)
+    assert labels.max() == 1  # one touching part
+    part = Part(m, (0, 0, 200, 200))
+    col = 100
+    straight = cut(part, col)
+    (path,) = cut_paths(part, [col], band=0.25)
+    assert path.shape == (200,) and np.all(np.abs(np.diff(path)) <= 1)  # one column per row at most
+    # The path crosses only the bridge, far less ink than the straight column.
+    assert np.count_nonzero(m[np.arange(200), path]) < 0.5 * np.count_nonzero(m[:, col])
+    left, right = cut_along(part, path)
+    for half, x_bottom in ((left, 30), (right, 90)):
+        # Each half is one whole stroke: full height, no piece of the other stroke.
+        assert half.box[3] >= 190
+        n, _ = cv2.connectedComponents(half.mask)
+        assert n - 1 <= 2  # the stroke, at most a stub of the bridge
+    assert abs(left.box[0] - (30 - 7)) <= 3 and abs(right.box[0] + right.box[2] - (170 + 7)) <= 3
+    # A straight cut at the same column leaves pieces of both strokes on each side.
+    sl, sr = straight
+    assert cv2.connectedComponents(sl.mask)[0] - 1 >= 2 or cv2.connectedComponents(sr.mask)[0] - 1 >= 2
 
 
 def test_a_part_becomes_a_clean_picture_that_preprocesses_like_a_digit():

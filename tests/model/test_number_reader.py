@@ -54,6 +54,32 @@ def test_leading_zeros_are_kept_and_touching_digits_are_split(predictor):
     assert r.text == "00", [(d.digit, d.confidence, d.box) for d in r.digits]
 
 
+def _canvas_at(spec: list[tuple[str, tuple[int, int, int, int]]]) -> np.ndarray:
+    img = np.zeros((280, 720, 4), np.uint8)
+    img[..., 3] = 255
+    for ch, box in spec:
+        draw(img, ch, box, 16, colour=(255, 255, 255, 255))
+    return img
+
+
+def test_a_wide_but_clear_digit_stays_whole(predictor):
+    # A 0 or a 7 drawn twice as wide as usual next to narrow digits is still one digit
+    # (the old width rule cut them: "110", "724").
+    wide_zero = _canvas_at([("1", (80, 60, 40, 160)), ("0", (170, 60, 230, 160)), ("1", (450, 60, 40, 160))])
+    assert predictor.read_number(wide_zero).text == "101"
+    wide_seven = _canvas_at([("7", (80, 60, 200, 160)), ("4", (330, 60, 110, 160))])
+    assert predictor.read_number(wide_seven).text == "74"
+
+
+def test_three_touching_digits_are_split_into_three(predictor):
+    # The first cut leaves "00", which is judged by its own best reading ("060" before).
+    zeros = _canvas_at([("0", (80, 60, 110, 160)), ("0", (182, 60, 110, 160)), ("0", (284, 60, 110, 160))])
+    r = predictor.read_number(zeros)
+    assert r.text == "000", [(d.digit, d.confidence, d.box) for d in r.digits]
+    xs = [d.box[0] for d in r.digits]
+    assert xs == sorted(xs)
+
+
 def test_blank_picture_and_bad_input(predictor):
     blank = np.zeros((280, 720, 4), np.uint8)
     r = predictor.read_number(blank)
