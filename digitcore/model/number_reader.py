@@ -227,6 +227,35 @@ def _reading(s: _Scored, seg: Segmentation) -> DigitReading:
     return DigitReading(int(np.argmax(s.probs)), s.best, probs, box, None, s.prep)
 
 
+def _without_stray_marks(digits: list[DigitReading]) -> tuple[list[DigitReading], int]:
+    """The digits without the "not a digit" marks lying off the line of the number, and how many were left out.
+
+    A mark the model declines that shares no height with the digits read on either side
+    of it (a shadow's edge in a corner, a speck under the line) is not part of the number;
+    a declined mark on the line still makes the whole reading "not a digit".
+    """
+    good = [d for d in digits if d.digit is not None]
+    if not good:
+        return digits, 0
+
+    def centre(d: DigitReading) -> float:
+        return d.box[0] + d.box[2] / 2
+
+    def shares_height(a: DigitReading, b: DigitReading) -> bool:
+        return min(a.box[1] + a.box[3], b.box[1] + b.box[3]) > max(a.box[1], b.box[1])
+
+    kept = []
+    for d in digits:
+        if d.digit is None:
+            left = [g for g in good if centre(g) <= centre(d)]
+            right = [g for g in good if centre(g) > centre(d)]
+            near = ([max(left, key=centre)] if left else []) + ([min(right, key=centre)] if right else [])
+            if not any(shares_height(d, g) for g in near):
+                continue
+        kept.append(d)
+    return kept, len(digits) - len(kept)
+
+
 def read_number(predictor, image: Any, *, keep_steps: bool = False) -> NumberReading:
     """Read every digit of the number in ``image`` (array, file bytes or path), left to right.
 
@@ -249,11 +278,15 @@ def read_number(predictor, image: Any, *, keep_steps: bool = False) -> NumberRea
         budget = MAX_DIGITS - len(found) - (len(seg.parts) - i - 1)
         found += _read_part(scorer, part, max(1, budget), typical)
     digits = [_reading(s, seg) for s in found]
+    digits, stray = _without_stray_marks(digits)
     text = "".join(str(d.digit) for d in digits if d.digit is not None)
     bad = [d for d in digits if d.digit is None]
     confidence = float(np.prod([d.confidence for d in digits])) if digits and not bad else 0.0
     reason = "not_a_digit" if bad else None
     messages = list(seg.warnings)
+    if stray:
+        messages.append(f"Left out {stray} mark{'s' if stray > 1 else ''} away from the line of the number "
+                        "(a shadow's edge, a speck or a doodle?).")
     if bad:
         messages.insert(0, f"{len(bad)} of the {len(digits)} marks found are not digits.")
     return NumberReading(text, digits, confidence, reason, " ".join(messages))

@@ -80,6 +80,22 @@ def test_three_touching_digits_are_split_into_three(predictor):
     assert xs == sorted(xs)
 
 
+def test_a_mark_off_the_line_is_left_out_but_one_on_the_line_is_reported(predictor):
+    def with_star(dy: int) -> np.ndarray:
+        img = canvas("42", size=(720, 400))
+        c = np.array([600, 330 + dy])
+        for a in range(0, 180, 45):
+            d = np.array([np.cos(np.radians(a)), np.sin(np.radians(a))]) * 45
+            cv2.line(img, tuple((c - d).astype(int)), tuple((c + d).astype(int)), (255, 255, 255, 255), 9)
+        return img
+
+    below = predictor.read_number(with_star(0))  # under the number, sharing no height with it
+    assert below.number == "42" and below.reason is None and "Left out 1 mark" in below.message
+    beside = predictor.read_number(with_star(-200))  # on the line: part of what was written
+    assert beside.number is None and beside.reason == "not_a_digit" and beside.text == "42"
+    assert [d.digit for d in beside.digits] == [4, 2, None]
+
+
 def test_blank_picture_and_bad_input(predictor):
     blank = np.zeros((280, 720, 4), np.uint8)
     r = predictor.read_number(blank)
