@@ -15,6 +15,14 @@ from .greyscale import hist_quantile
 MIN_CONTRAST = 48
 #: Kernel of the shadow path's closing, as a fraction of the picture's longer side.
 STEP_FRAC = 0.06
+#: Shade beside pen strokes (photos): a piece whose ink (90th percentile) is under this share
+#: of a darker piece's ...
+SHADE_LIGHTER = 0.75
+#: ... with strokes this many times as wide (a filled patch, not a stroke) is a shadow;
+SHADE_WIDER = 2.5
+#: a piece far lighter still (a soft shadow keeps most of the light) needs to be only this much wider.
+SOFT_SHADE_LIGHTER = 0.6
+SOFT_SHADE_WIDER = 1.4
 
 
 
@@ -23,6 +31,12 @@ def transitions(mask: np.ndarray) -> int:
     """Number of 0/1 changes along rows and columns (boundary length estimate)."""
     m = np.pad(mask.view(np.uint8) if mask.dtype == np.bool_ else (mask > 0).view(np.uint8), 1)
     return int(np.count_nonzero(m[1:] != m[:-1]) + np.count_nonzero(m[:, 1:] != m[:, :-1]))
+
+
+def mean_stroke_width(mask: np.ndarray, area: float | None = None) -> float:
+    """Typical stroke width (px) of ``mask``: twice its area over its outline's length."""
+    a = float(np.count_nonzero(mask)) if area is None else float(area)
+    return 2.0 * a / max(1, transitions(mask))
 
 
 @dataclass
@@ -116,8 +130,10 @@ def _shade_like(labels: np.ndarray, stats: np.ndarray, ink: np.ndarray, cand: np
     """Candidates that look like a shadow beside pen strokes: clearly lighter *and* far wider.
 
     A shadow keeps a third or more of the light (a pen leaves little), and it is a filled patch,
-    not a stroke: so a piece whose ink is under 3/4 of the darkest big piece's, with strokes
-    over 2.5 times as wide, is shade. Index = component - 1.
+    not a stroke: so a piece whose ink is under 3/4 of a darker big piece's, with strokes
+    over 2.5 times as wide, is shade; so is one under 60% as dark and 1.4 times as wide (a
+    soft shadow's ragged outline makes it look thinner than it is) beside a darker piece of
+    at least 1% of its area. Index = component - 1.
     """
     idx = np.flatnonzero(cand)
     out = np.zeros(len(cand), bool)
@@ -131,11 +147,14 @@ def _shade_like(labels: np.ndarray, stats: np.ndarray, ink: np.ndarray, cand: np
         sub = labels[y : y + h, x : x + w] == i + 1
         # The body's darkness (90th percentile): thin strokes' soft rims would pull a mean down.
         level[i] = float(np.percentile(ink[y : y + h, x : x + w][sub], 90))
-        widths[i] = 2.0 * areas[i] / max(1, transitions(sub))
+        widths[i] = mean_stroke_width(sub, areas[i])
     top = idx[np.argsort(-areas[idx])][:8]
     for i in top:
-        darker = [j for j in top if j != i and level[j] >= level[i] / 0.75 and widths[i] >= 2.5 * widths[j] > 0
-                  and areas[j] >= 0.05 * areas[i]]
+        darker = [j for j in top if j != i and widths[j] > 0 and (
+            (level[j] >= level[i] / SHADE_LIGHTER and widths[i] >= SHADE_WIDER * widths[j]
+             and areas[j] >= 0.05 * areas[i])
+            or (level[j] >= level[i] / SOFT_SHADE_LIGHTER and widths[i] >= SOFT_SHADE_WIDER * widths[j]
+                and areas[j] >= 0.01 * areas[i]))]
         out[i] = bool(darker)
     return out
 
@@ -195,7 +214,7 @@ def select_digit(mask: np.ndarray, ink: np.ndarray | None = None) -> tuple[Compo
     for i in idx[:5]:
         i = int(i)
         sub = labels[ys[i] : ys[i] + hs[i], xs[i] : xs[i] + ws[i]] == i + 1
-        width = 2.0 * float(areas[i]) / max(1, transitions(sub))
+        width = mean_stroke_width(sub, areas[i])
         if not (fill[i] >= 0.15 and width <= 2.0 and areas[i] >= 100):
             main, main_width = i, width
             break
@@ -355,7 +374,7 @@ def _stroke_width(an: Analysis) -> float:
         return 0.0
     x0, y0, x1, y1 = an.comps.box
     sub = np.isin(an.comps.labels[y0:y1, x0:x1], an.comps.group)
-    return 2.0 * an.comps.area / max(1, transitions(sub))
+    return mean_stroke_width(sub, an.comps.area)
 
 
 def analyse(g: np.ndarray, clean: bool, bg_level: int, tail: float, bg: np.ndarray | None = None) -> Analysis:
@@ -445,13 +464,13 @@ def _without_touching_shade(mask: np.ndarray, ink: np.ndarray, comps: Components
     if n_dark < 0.1 * vals.size or n_light < 0.3 * vals.size:
         return None
     box_ink = ink[y0:y1, x0:x1]
-    if float(np.percentile(box_ink[light], 90)) >= 0.75 * float(np.percentile(box_ink[dark], 90)):
+    if float(np.percentile(box_ink[light], 90)) >= SHADE_LIGHTER * float(np.percentile(box_ink[dark], 90)):
         return None
     # Widths as inscribed radii (distance to the outline): noise along a patch's edge does not shrink them.
     r_dark = cv2.distanceTransform(dark.view(np.uint8), cv2.DIST_L2, 3)
     r_light = cv2.distanceTransform(cv2.medianBlur(light.view(np.uint8) * 255, 5), cv2.DIST_L2, 3)
     # ... and a shadow is a sizeable patch, not the soft rim of thin strokes.
-    if float(r_light.max()) < max(2.5 * float(r_dark.max()), 0.01 * max(ink.shape)):
+    if float(r_light.max()) < max(SHADE_WIDER * float(r_dark.max()), 0.01 * max(ink.shape)):
         return None
     _, strokes = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)
     new_mask = cv2.bitwise_and(mask, strokes)

@@ -135,3 +135,30 @@ def test_a_shadow_patch_beside_or_under_the_digit_is_not_taken_for_it(predictor)
         assert res.digit == 4, (touching, res.digit, res.reason)
         x, y, w, h = res.preprocessed.bbox
         assert x >= 540 and w <= 290 and h <= 420, (touching, res.preprocessed.bbox)  # the 4 only
+
+
+def page_with_a_big_soft_shadow() -> np.ndarray:
+    """A small thin-pen 7 beside a hand's big, very soft shadow: the shadow's area is 30 times the 7's."""
+    h, w = 1000, 1400
+    rng = np.random.default_rng(11)
+    yy, xx = np.mgrid[0:h, 0:w]
+    page = (222.0 - 0.015 * xx - 0.01 * yy).astype(np.float32)
+    ink = np.zeros((h, w), np.uint8)
+    cv2.polylines(ink, [np.array([[980, 420], [1090, 420], [1010, 600]]), np.array([[985, 515], [1065, 515]])],
+                  False, 255, 6, cv2.LINE_AA)
+    shade = np.zeros((h, w), np.float32)
+    cv2.ellipse(shade, (520, 560), (380, 140), -20, 0, 360, 1.0, -1)
+    shade = cv2.GaussianBlur(shade, (0, 0), 25)  # very soft: no edge anywhere
+    page = page * (1 - 0.45 * shade)
+    page = page * (1 - ink / 255.0) + 35.0 * (ink / 255.0)
+    page = cv2.GaussianBlur(page, (0, 0), 1.0) + rng.normal(0, 4, (h, w))
+    out = np.clip(page, 0, 255).astype(np.uint8)
+    ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    return cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+
+
+def test_a_big_soft_shadow_far_lighter_than_the_pen_is_not_the_digit(predictor):
+    res = predictor.predict(page_with_a_big_soft_shadow())
+    x, y, w, h = res.preprocessed.bbox
+    assert x >= 940 and w <= 200, res.preprocessed.bbox  # the 7 only, not the shadow
+    assert res.digit == 7, (res.digit, res.reason)
