@@ -30,7 +30,8 @@ from .greyscale import greyscale
 from .image_io import normalize_array
 from .preprocess import WORK_MAX_SIDE, find_ink
 
-__all__ = ["MAX_DIGITS", "Part", "Segmentation", "cut", "cut_paths", "cut_along", "part_image", "segment", "split_points"]
+__all__ = ["MAX_DIGITS", "Part", "Segmentation", "cut", "cut_along", "cut_paths", "part_image", "segment",
+           "split_points"]
 
 #: Most digits a number may have; more parts than this are reported as not a number.
 MAX_DIGITS = 12
@@ -183,14 +184,7 @@ def split_points(part: Part, max_points: int = 14) -> list[int]:
 
 def cut(part: Part, col: int) -> tuple[Part, Part] | None:
     """The two halves of ``part`` cut at column ``col`` (each trimmed to its ink), or None if one is empty."""
-    halves = []
-    x, y = part.box[0], part.box[1]
-    for sub, dx in ((part.mask[:, :col], 0), (part.mask[:, col:], col)):
-        bx, by, bw, bh = cv2.boundingRect(sub)
-        if bw == 0 or bh == 0:
-            return None
-        halves.append(Part(np.ascontiguousarray(sub[by : by + bh, bx : bx + bw]), (x + dx + bx, y + by, bw, bh)))
-    return halves[0], halves[1]
+    return cut_along(part, np.full(part.mask.shape[0], col, np.int64))
 
 
 def cut_paths(part: Part, cols: list[int], band: float = 0.22) -> list[np.ndarray]:
