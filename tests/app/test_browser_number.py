@@ -78,7 +78,11 @@ def test_number_uploads_replace_and_remove(server, tmp_path):
     with bh.chromium_page((1280, 1100)) as page:
         bh.open_app(page, server.url, TIMEOUT_MS)
         page.locator("button", has_text="Number").first.click()
+        # Wait for Number mode to be drawn: a file set on the single-digit uploader of the page
+        # being replaced would be lost.
+        page.get_by_text("Write a number").first.wait_for(timeout=TIMEOUT_MS)
         page.get_by_role("tab", name="Upload").click()
+        page.get_by_text("Upload a photo or scan of a number").first.wait_for(timeout=TIMEOUT_MS)
         page.locator("input[type=file]").set_input_files(str(a))
         _shown_number(page, "42")
         # A second single file replaces the first: only 705 is shown.
