@@ -9,6 +9,10 @@ import numpy as np
 _BG_THUMB_SIDE = 96
 #: Pictures at least this big (working pixels) are photos whose shadows are looked for.
 SHADOW_MIN_SIDE = 600
+#: Noisy pictures at least this big (working pixels) are photos, whose ink polarity thin marks decide
+#: (every picture over 1000 px is worked on at more than 500; scans of a digit are smaller, and their
+#: bold strokes leave narrow gaps that look like light marks).
+PHOTO_MIN_SIDE = 500
 
 
 def local_noise_floor(g: np.ndarray, denom: np.ndarray) -> np.ndarray:
@@ -107,13 +111,24 @@ def has_hard_shadow(g: np.ndarray) -> bool:
     return int(np.count_nonzero(strong)) >= 0.5 * max(small.shape)
 
 
+def _mark_strengths(small: np.ndarray, frac: float) -> tuple[float, float]:
+    """How dark / how light the strongest marks narrower than ``frac`` of the picture are."""
+    k = max(5, (round(frac * max(small.shape)) // 2) * 2 + 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    dark_marks = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel, borderType=cv2.BORDER_REPLICATE)
+    light_marks = cv2.morphologyEx(small, cv2.MORPH_TOPHAT, kernel, borderType=cv2.BORDER_REPLICATE)
+    return float(np.percentile(dark_marks, 99.7)), float(np.percentile(light_marks, 99.7))
+
+
 def stroke_polarity(g: np.ndarray, side: int = 400) -> bool | None:
     """Are the strokes darker than the paper (True), lighter (False), or is it unclear (None)?
 
     Judged by thin marks, not by brightness: a black-hat (closing minus picture) finds dark lines
     narrower than ~3 % of the picture, a top-hat light ones. A shadow's edge or a dark half of
     the page is a step, which neither responds to, so it cannot flip the decision the way it
-    moves the picture's median or its border.
+    moves the picture's median or its border. A second, wider kernel (8 %) sees marker strokes
+    too bold for the first; it is not trusted alone for light marks, as the lit corner of a
+    shadow looks like one at that size.
     """
     h, w = g.shape
     f = min(1.0, side / max(h, w))
@@ -121,16 +136,15 @@ def stroke_polarity(g: np.ndarray, side: int = 400) -> bool | None:
     if min(small.shape) < 20:
         return None
     small = cv2.GaussianBlur(small, (3, 3), 0)
-    k = max(5, (round(0.03 * max(small.shape)) // 2) * 2 + 1)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
-    dark_marks = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel, borderType=cv2.BORDER_REPLICATE)
-    light_marks = cv2.morphologyEx(small, cv2.MORPH_TOPHAT, kernel, borderType=cv2.BORDER_REPLICATE)
-    d = float(np.percentile(dark_marks, 99.7))
-    li = float(np.percentile(light_marks, 99.7))
+    d, li = _mark_strengths(small, 0.03)
     if d >= 12 and d >= 1.5 * li:
         return True
+    d_wide, li_wide = _mark_strengths(small, 0.08)
     # Light strokes on dark paper are rare in photos; and between thick dark strokes the paper's
-    # narrow gaps look like light marks: ask for clear evidence.
-    if li >= 24 and li >= 2.5 * d:
+    # narrow gaps look like light marks: ask for clear evidence, at both sizes.
+    # (No dark marks at all is clear enough: the wide kernel also fills paper enclosed by chalk.)
+    if li >= 24 and li >= 2.5 * d and (d < 0.1 * li or li_wide >= 1.5 * d_wide):
         return False
+    if d_wide >= 24 and d_wide >= 1.2 * li_wide:
+        return True
     return None

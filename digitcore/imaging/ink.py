@@ -39,6 +39,17 @@ def mean_stroke_width(mask: np.ndarray, area: float | None = None) -> float:
     return 2.0 * a / max(1, transitions(mask))
 
 
+def patch_width(mask: np.ndarray) -> float:
+    """Width (px) of the widest part of ``mask``: twice its largest inscribed radius.
+
+    Measured after a small closing, so a shadow's speckled patch counts as the filled patch it
+    is (its ragged outline makes :func:`mean_stroke_width` small).
+    """
+    m = cv2.morphologyEx(mask.view(np.uint8) if mask.dtype == np.bool_ else mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    m = cv2.copyMakeBorder(m, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    return 2.0 * float(cv2.distanceTransform(m, cv2.DIST_L2, 3).max())
+
+
 @dataclass
 class Components:
     labels: np.ndarray
@@ -141,20 +152,24 @@ def _shade_like(labels: np.ndarray, stats: np.ndarray, ink: np.ndarray, cand: np
         return out
     areas = stats[1:, 4].astype(np.float64)
     level = np.zeros(len(cand))
-    widths = np.zeros(len(cand))
+    widths = np.zeros(len(cand))  # the strokes' typical width
+    patch = np.zeros(len(cand))  # the widest part: a shadow is wide somewhere, strokes nowhere
     for i in idx[np.argsort(-areas[idx])][:8]:
         x, y, w, h = (int(v) for v in stats[i + 1, :4])
         sub = labels[y : y + h, x : x + w] == i + 1
         # The body's darkness (90th percentile): thin strokes' soft rims would pull a mean down.
         level[i] = float(np.percentile(ink[y : y + h, x : x + w][sub], 90))
         widths[i] = mean_stroke_width(sub, areas[i])
+        patch[i] = max(widths[i], patch_width(sub))
+    # A crumb along a shadow's edge is dark and thin too, but it is no pen stroke beside the patch.
+    sides = np.maximum(stats[1:, 2], stats[1:, 3]).astype(np.float64)
     top = idx[np.argsort(-areas[idx])][:8]
     for i in top:
         darker = [j for j in top if j != i and widths[j] > 0 and (
-            (level[j] >= level[i] / SHADE_LIGHTER and widths[i] >= SHADE_WIDER * widths[j]
+            (level[j] >= level[i] / SHADE_LIGHTER and patch[i] >= SHADE_WIDER * patch[j]
              and areas[j] >= 0.05 * areas[i])
-            or (level[j] >= level[i] / SOFT_SHADE_LIGHTER and widths[i] >= SOFT_SHADE_WIDER * widths[j]
-                and areas[j] >= 0.01 * areas[i]))]
+            or (level[j] >= level[i] / SOFT_SHADE_LIGHTER and patch[i] >= SOFT_SHADE_WIDER * patch[j]
+                and areas[j] >= 0.01 * areas[i] and sides[j] >= 0.25 * sides[i]))]
         out[i] = bool(darker)
     return out
 
@@ -192,7 +207,15 @@ def select_digit(mask: np.ndarray, ink: np.ndarray | None = None) -> tuple[Compo
                 & (xs[j] + ws[j] <= xs[i] + ws[i]) & (ys[j] + hs[j] <= ys[i] + hs[i])
                 & (areas[j] >= 0.03 * areas[i])
             )
-            frame_like[i] = bool(encloses.any())
+            # ... with room around it: a piece lying against the strokes of a big sparse piece is a
+            # fragment of the digit (a fat 3 around a crumb), not a digit inside a frame.
+            for jj in j[encloses][:4]:
+                m = max(3, round(0.03 * s0))
+                x0, y0 = max(0, int(xs[jj]) - m), max(0, int(ys[jj]) - m)
+                x1, y1 = min(w, int(xs[jj] + ws[jj]) + m), min(h, int(ys[jj] + hs[jj]) + m)
+                if not np.any(labels[y0:y1, x0:x1] == i + 1):
+                    frame_like[i] = True
+                    break
     # Thin straight slivers (pieces of ruled lines) make poor main pieces.
     sliver = (longer >= 8 * np.minimum(ws, hs)) & (thickness <= max(2.5, 0.008 * s0))
     cand = big & ~line_like & ~frame_like & ~sliver
@@ -377,6 +400,28 @@ def _stroke_width(an: Analysis) -> float:
     return mean_stroke_width(sub, an.comps.area)
 
 
+def contrast_denominator(bg: np.ndarray) -> np.ndarray:
+    """What ink is measured relative to: the paper's level, but never under half the brightest paper.
+
+    Relative contrast copes with shadows, but sensor noise does not shrink in the dark.
+    """
+    paper = hist_quantile(np.cumsum(cv2.calcHist([bg], [0], None, [256], [0, 256]).ravel()), 0.9)
+    return cv2.max(bg, max(64, paper // 2))
+
+
+def deep_shade_gain(bg: np.ndarray) -> np.ndarray | None:
+    """Per pixel, how much :func:`contrast_denominator` understates ink in a deep shadow (>= 1).
+
+    The floor on the denominator keeps noise out of the mask, but leaves a stroke's part in the
+    shadow fainter than its lit part; multiplying the ink map by this evens the stroke out again.
+    None where the paper is nowhere that dark (the usual case).
+    """
+    denom = contrast_denominator(bg)
+    if not np.any(bg < denom):
+        return None
+    return denom.astype(np.float32) / np.maximum(bg, 1).astype(np.float32)
+
+
 def analyse(g: np.ndarray, clean: bool, bg_level: int, tail: float, bg: np.ndarray | None = None) -> Analysis:
     """Background removal, threshold and component selection for dark ink on light paper.
 
@@ -399,10 +444,7 @@ def analyse(g: np.ndarray, clean: bool, bg_level: int, tail: float, bg: np.ndarr
         bg_img = None
     else:
         bg_img = background(g) if bg is None else bg
-        # Relative contrast copes with shadows, but sensor noise does not shrink
-        # in the dark: do not divide by less than half the brightest paper.
-        paper = hist_quantile(np.cumsum(cv2.calcHist([bg_img], [0], None, [256], [0, 256]).ravel()), 0.9)
-        denom = cv2.max(bg_img, max(64, paper // 2))
+        denom = contrast_denominator(bg_img)
         ink = cv2.divide(cv2.subtract(bg_img, g), denom, scale=255)
         noise_floor = local_noise_floor(g, denom)
     ih = cv2.calcHist([ink], [0], None, [256], [0, 256]).ravel()
@@ -461,7 +503,8 @@ def _without_touching_shade(mask: np.ndarray, ink: np.ndarray, comps: Components
     dark = group & (ink[y0:y1, x0:x1] > level)
     light = group & ~dark
     n_dark, n_light = int(dark.sum()), int(light.sum())
-    if n_dark < 0.1 * vals.size or n_light < 0.3 * vals.size:
+    # (The strokes may be a small share: a thin 7 touching a big patch of shade.)
+    if n_dark < max(100, 0.02 * vals.size) or n_light < 0.3 * vals.size:
         return None
     box_ink = ink[y0:y1, x0:x1]
     if float(np.percentile(box_ink[light], 90)) >= SHADE_LIGHTER * float(np.percentile(box_ink[dark], 90)):

@@ -29,8 +29,8 @@ import numpy as np
 
 from .greyscale import border_ring, greyscale, hist_quantile
 from .image_io import normalize_array
-from .background import SHADOW_MIN_SIDE, stroke_polarity
-from .ink import Analysis, analyse, transitions
+from .background import PHOTO_MIN_SIDE, stroke_polarity
+from .ink import Analysis, analyse, deep_shade_gain, transitions
 from .mnist_form import BOX, scale_and_centre
 from .steps import Preprocessed, Step, to_display
 from .stroke_width import STROKE_TARGET, apply_stroke_change, stroke_change
@@ -147,6 +147,9 @@ def preprocess(image: Any, *, keep_steps: bool = True) -> Preprocessed:
     bottom, right = (y1 + margin) - cy1, (x1 + margin) - cx1
     gm = lut[comps.labels[cy0:cy1, cx0:cx1]]
     ink_c = ink[cy0:cy1, cx0:cx1]
+    gain = deep_shade_gain(an.bg) if an.bg is not None else None
+    if gain is not None:  # a stroke running into a deep shadow keeps its darkness there
+        ink_c = cv2.multiply(ink_c, gain[cy0:cy1, cx0:cx1], dtype=cv2.CV_8U)
     if top or left or bottom or right:
         gm = cv2.copyMakeBorder(gm, top, bottom, left, right, cv2.BORDER_CONSTANT, value=0)
         ink_c = cv2.copyMakeBorder(ink_c, top, bottom, left, right, cv2.BORDER_CONSTANT, value=0)
@@ -273,9 +276,14 @@ def find_ink(g: np.ndarray) -> InkFound | str:
 
     by_border, by_majority = dark_ink(ring_med), dark_ink(med)
     # A photo: thin marks decide (a shadow over much of the page moves its median and border).
-    by_marks = stroke_polarity(g) if not clean and max(h, w) >= SHADOW_MIN_SIDE else None
+    photo = not clean and max(h, w) >= PHOTO_MIN_SIDE
+    by_marks = stroke_polarity(g) if photo else None
     if by_marks is not None:
         dark = by_marks
+    elif photo:
+        # A photo without clear marks (a small or faint digit): photos are nearly always dark
+        # ink on light paper, and a shadow can darken most of the page and its border.
+        dark = True
     elif clean or by_border == by_majority:
         dark = by_border
     else:

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 
 from digitcore.imaging.background import has_hard_shadow, step_preserving_background, stroke_polarity
+from digitcore.imaging.ink import deep_shade_gain
 from digitcore.imaging.preprocess import preprocess
 from digitcore.synthetic.renderers import cast_shadow
 from digitcore.synthetic.sets import iter_samples
@@ -65,7 +66,7 @@ def test_shadow_generator_adds_a_shadow_and_keeps_other_kinds():
 def test_shadow_photos_are_mostly_read(predictor):
     samples = list(iter_samples("photo_shadow", 30, 11))
     right = sum(predictor.predict(s.image, keep_steps=False).digit == s.label for s in samples)
-    assert right >= 25, right  # 27 of 30 on 2026-12-02; README: photos with a shadow
+    assert right >= 28, right  # 29 of 30 on 2026-12-02 (27 before polarity below 600 px and wider shade); README: photos with a shadow
 
 
 def mostly_shadowed(light_ink: bool, size=(900, 1200)) -> np.ndarray:
@@ -162,3 +163,18 @@ def test_a_big_soft_shadow_far_lighter_than_the_pen_is_not_the_digit(predictor):
     x, y, w, h = res.preprocessed.bbox
     assert x >= 940 and w <= 200, res.preprocessed.bbox  # the 7 only, not the shadow
     assert res.digit == 7, (res.digit, res.reason)
+
+
+def test_a_small_photo_mostly_in_shadow_is_still_dark_ink(predictor):
+    # Worked on below 600 px (a 1028 px photo is halved): thin marks decide the polarity there too.
+    res = predictor.predict(mostly_shadowed(light_ink=False, size=(560, 700)))
+    assert res.digit == 4, (res.digit, res.reason)
+
+
+def test_deep_shade_gain_evens_out_ink_in_a_deep_shadow():
+    bg = np.full((100, 200), 200, np.uint8)
+    assert deep_shade_gain(bg) is None  # evenly lit paper: nothing to correct
+    bg[:, 120:] = 40  # a deep shadow over part of the page
+    gain = deep_shade_gain(bg)
+    assert gain is not None and gain.shape == bg.shape
+    assert np.allclose(gain[:, :100], 1.0) and np.allclose(gain[:, 130:], 100 / 40)
