@@ -137,7 +137,7 @@ def components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     return n, labels, stats
 
 
-def _shade_like(labels: np.ndarray, stats: np.ndarray, ink: np.ndarray, cand: np.ndarray) -> np.ndarray:
+def shade_like(labels: np.ndarray, stats: np.ndarray, ink: np.ndarray, cand: np.ndarray) -> np.ndarray:
     """Candidates that look like a shadow beside pen strokes: clearly lighter *and* far wider.
 
     A shadow keeps a third or more of the light (a pen leaves little), and it is a filled patch,
@@ -178,7 +178,7 @@ def select_digit(mask: np.ndarray, ink: np.ndarray | None = None) -> tuple[Compo
     """Connected components -> the digit's pieces, or (None, reason).
 
     With ``ink`` (the ink map, photos only), patches that look like a shadow beside pen
-    strokes are not taken for the digit (:func:`_shade_like`).
+    strokes are not taken for the digit (:func:`shade_like`).
     """
     h, w = mask.shape
     n, labels, stats = components(mask)
@@ -220,7 +220,7 @@ def select_digit(mask: np.ndarray, ink: np.ndarray | None = None) -> tuple[Compo
     sliver = (longer >= 8 * np.minimum(ws, hs)) & (thickness <= max(2.5, 0.008 * s0))
     cand = big & ~line_like & ~frame_like & ~sliver
     if ink is not None:
-        shade = _shade_like(labels, stats, ink, cand)
+        shade = shade_like(labels, stats, ink, cand)
         cand &= ~shade
         frame_like |= shade  # nor does it join the digit as a piece
     if not cand.any():

@@ -28,6 +28,7 @@ import numpy as np
 
 from .greyscale import greyscale
 from .image_io import normalize_array
+from .ink import components, shade_like
 from .preprocess import WORK_MAX_SIDE, find_ink
 
 __all__ = ["MAX_DIGITS", "Part", "Segmentation", "cut", "cut_along", "cut_paths", "part_image", "segment",
@@ -146,6 +147,51 @@ def group_strokes(mask: np.ndarray) -> list[Part]:
     parts = [p for p in parts if p.box[3] >= 0.25 * tall or max(p.box[2], p.box[3]) >= 0.4 * tall]
     parts.sort(key=lambda p: p.box[0] + p.box[2] / 2)
     return parts
+
+
+def _straightness(sub: np.ndarray) -> tuple[float, float]:
+    """Length and width (px) of the thinnest rectangle around a piece's pixels, at any angle."""
+    pts = cv2.findNonZero(sub.view(np.uint8) if sub.dtype == np.bool_ else sub)
+    (_, _), (a, b), _ = cv2.minAreaRect(pts)
+    return max(a, b), max(1.0, min(a, b))
+
+
+def without_shade_marks(mask: np.ndarray, ink: np.ndarray) -> np.ndarray:
+    """A photo's ink mask without what light and shade put there, for a number's many pieces.
+
+    A single digit is chosen among the pieces (:func:`~digitcore.imaging.ink.select_digit`);
+    a number keeps every piece, so a shadow must go before the pieces are grouped:
+
+    * a shadow's edge: a thin straight piece at any angle, far longer than the writing is
+      tall (ruled lines, horizontal or vertical, are already gone);
+    * a patch of shade beside darker, thinner strokes (:func:`~digitcore.imaging.ink.shade_like`).
+    """
+    n, labels, stats = components(mask)
+    if n <= 1:
+        return mask
+    areas = stats[1:, 4].astype(np.float64)
+    order = np.argsort(-areas)[:64]
+    big = np.zeros(n - 1, bool)
+    big[order] = areas[order] >= 0.02 * areas.max()
+    length = np.zeros(n - 1)
+    width = np.ones(n - 1)
+    for i in np.flatnonzero(big):
+        x, y, w, h = (int(v) for v in stats[i + 1, :4])
+        length[i], width[i] = _straightness(labels[y : y + h, x : x + w] == i + 1)
+    fill = areas / np.maximum(length * width, 1.0)
+    elongated = big & (length >= 10 * width) & (fill >= 0.4)
+    rest = big & ~elongated
+    hs = stats[1:, 3].astype(np.float64)
+    ref_h = float(np.percentile(hs[rest], 75)) if rest.any() else float(np.max(hs[big]))
+    drop = elongated & (length >= 2.5 * ref_h)
+    cand = big & ~drop
+    drop |= shade_like(labels, stats, ink, cand)
+    if not drop.any():
+        return mask
+    lut = np.full(n, 255, np.uint8)
+    lut[0] = 0
+    lut[1:][drop] = 0
+    return lut[labels]
 
 
 def split_points(part: Part, max_points: int = 14) -> list[int]:
@@ -290,7 +336,9 @@ def segment(image: Any) -> Segmentation:
     if isinstance(found, str):
         return Segmentation([], None, scale, (w0, h0), found)
     an = found.analysis
-    parts = group_strokes(an.mask)
+    # A canvas or a clean scan has no shade; a photo's shadow must not become digits.
+    mask = an.mask if found.clean else without_shade_marks(an.mask, an.ink)
+    parts = group_strokes(mask)
     if not parts:
         msg = "No ink found: nothing stands out from the background."
         if an.why == "specks":
@@ -299,7 +347,7 @@ def segment(image: Any) -> Segmentation:
             msg = "No clear digit found: the image looks like noise or texture, not a written digit."
         return Segmentation([], an.ink, scale, (w0, h0), msg)
     warnings = []
-    hh, ww = an.mask.shape
+    hh, ww = mask.shape
     for p in parts:
         x, y, w, h = p.box
         if x <= 0 or y <= 0 or x + w >= ww or y + h >= hh:

@@ -109,8 +109,9 @@ class _Scorer:
 
 
 def _uncertainty(scored: list[_Scored]) -> float:
-    """1 - geometric mean of the parts' confidences."""
-    c = [max(s.confidence, 1e-9) for s in scored]
+    """1 - geometric mean of the parts' confidences as digits (a declined part has none)."""
+    # (A declined part's confidence is the "not a digit" output's: it must not make a cut look sure.)
+    c = [1e-9 if s.declined else max(s.confidence, 1e-9) for s in scored]
     return 1.0 - math.exp(sum(math.log(v) for v in c) / len(c))
 
 
@@ -228,10 +229,11 @@ def _reading(s: _Scored, seg: Segmentation) -> DigitReading:
 
 
 def _without_stray_marks(digits: list[DigitReading]) -> tuple[list[DigitReading], int]:
-    """The digits without the "not a digit" marks lying off the line of the number, and how many were left out.
+    """The digits without the marks lying off the line of the number, and how many were left out.
 
-    A mark the model declines that shares no height with the digits read on either side
-    of it (a shadow's edge in a corner, a speck under the line) is not part of the number;
+    A mark that shares no height with the digits read on either side of it (a shadow's edge
+    in a corner, a speck under the line) is not part of the number when the model declines
+    it, or when it is under half as tall as the other digits (a shadow's tip read as a "1");
     a declined mark on the line still makes the whole reading "not a digit".
     """
     good = [d for d in digits if d.digit is not None]
@@ -246,9 +248,14 @@ def _without_stray_marks(digits: list[DigitReading]) -> tuple[list[DigitReading]
 
     kept = []
     for d in digits:
-        if d.digit is None:
-            left = [g for g in good if centre(g) <= centre(d)]
-            right = [g for g in good if centre(g) > centre(d)]
+        others = [g for g in good if g is not d]
+        if not others:
+            kept.append(d)
+            continue
+        small = d.box[3] < 0.5 * float(np.median([g.box[3] for g in others]))
+        if d.digit is None or small:
+            left = [g for g in others if centre(g) <= centre(d)]
+            right = [g for g in others if centre(g) > centre(d)]
             near = ([max(left, key=centre)] if left else []) + ([min(right, key=centre)] if right else [])
             if not any(shares_height(d, g) for g in near):
                 continue

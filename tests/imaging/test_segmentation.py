@@ -228,3 +228,24 @@ def test_group_strokes_on_a_bare_mask(slope):
         draw(m, ch, (40 + i * 160, 80 + slope * i * 160, 110, 150), 9, colour=255)
     parts = group_strokes((m > 127).astype(np.uint8) * 255)
     assert len(parts) == 4
+
+
+def _lit_page(w=900, h=500, seed=0):
+    """A photo-like grey page (noisy, so it is not taken for a clean canvas)."""
+    light = np.linspace(185, 215, w)[None, :] + np.random.default_rng(seed).normal(0, 6, (h, w))
+    return np.clip(light, 0, 255).astype(np.uint8)
+
+
+def test_a_photo_shadow_edge_at_any_angle_is_not_a_digit():
+    img = _lit_page()
+    draw(img, "4", (250, 150, 120, 170), 9, colour=30)
+    draw(img, "2", (450, 150, 110, 170), 9, colour=30)
+    # The thin line of "ink" a hard shadow's edge leaves, slanting across the page beside the number.
+    cv2.line(img, (650, 0), (820, 499), 120, 3, cv2.LINE_AA)
+    seg = segment(img)
+    assert len(seg.parts) == 2, [p.box for p in seg.parts]
+    # A canvas keeps every stroke: a long straight line drawn there is the user's.
+    canvas_img = page(900, 500)
+    draw(canvas_img, "4", (250, 150, 120, 170), 9)
+    cv2.line(canvas_img, (650, 0), (820, 499), 0, 3, cv2.LINE_AA)
+    assert len(segment(canvas_img).parts) == 2
