@@ -2,8 +2,9 @@
 
     python benchmarks/number_decline.py [--model PATH] [--n 200] [--photo-n 60] [--seed 1]
 
-Inside a number, a part is declined only when the "not a digit" output reaches
-``digitcore.model.number_reader.NUMBER_DECLINE`` (or the model's own threshold, if higher).
+In a picture with several marks (a number), a part is declined only when the "not a digit"
+output reaches ``digitcore.model.number_reader.NUMBER_DECLINE`` (or the model's own threshold,
+if higher).
 This prints, for the hard test sets of ``benchmarks/style_accuracy.py`` (made by the test-set
 generators, never trained on), the share declined at each threshold: for non-digits the higher
 the better, for digits the lower.
