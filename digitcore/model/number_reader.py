@@ -81,12 +81,16 @@ class _Scored:
     def confidence(self) -> float:
         return 0.0 if self.probs is None else self.best
 
+    @property
+    def as_digit(self) -> float:
+        """How surely this part is a digit: a declined part's ``best`` is the "not a digit" output's, so none."""
+        return 1e-9 if self.declined else max(self.confidence, 1e-9)
+
 
 #: When a picture holds several marks, a part is declined only when the "not a digit" output reaches
 #: this (or the model's own threshold, if higher): real digits cut out of a number look odder than
-#: digits drawn alone
-#: (tuning sets: 637 -> 642 of 700 numbers read exactly; 81.0 -> 74.5 % of the hard non-digit
-#: canvas set would still be declined inside a number).
+#: digits drawn alone (tuning sets: 637 -> 642 of 700 numbers read exactly; the price, from
+#: benchmarks/number_decline.py: 81.0 -> 74.5 % of the hard non-digit canvas set declined).
 NUMBER_DECLINE = 0.75
 
 
@@ -122,9 +126,7 @@ class _Scorer:
 
 def _uncertainty(scored: list[_Scored]) -> float:
     """1 - geometric mean of the parts' confidences as digits (a declined part has none)."""
-    # (A declined part's confidence is the "not a digit" output's: it must not make a cut look sure.)
-    c = [1e-9 if s.declined else max(s.confidence, 1e-9) for s in scored]
-    return 1.0 - math.exp(sum(math.log(v) for v in c) / len(c))
+    return 1.0 - math.exp(sum(math.log(s.as_digit) for s in scored) / len(scored))
 
 
 #: A digit's usual width over height, when the number has no lone digit to measure it on.
@@ -223,7 +225,7 @@ def _read_part(scorer: _Scorer, part: Part, budget: int, typical: float, memo: d
         elif wide >= WIDE_FOR_TWO:
             # The halves together must be read about as surely as the whole: the left arc of a
             # wide 6 reads as "1" at 91 % and the rest as "5" at 99 % (mean 95 % > the 6's 91 %).
-            joint = math.prod(1e-9 if d.declined else d.confidence for d in best)
+            joint = math.prod(d.as_digit for d in best)
             accept = best_u < 0.2 and SPLIT_PRIOR * joint >= 1.0 - u_whole
         else:  # ordinary width: only an unsure whole and two sure halves (two touching 1s)
             accept = u_whole > 0.3 and best_u < 0.05
