@@ -36,8 +36,8 @@ def test_the_shipped_default_log():
     log = read_training_log(models / "default.csv")
     meta = json.loads((models / "default.json").read_text())
     # The shipped model's four fine-tuning stages, logged one after another (README: the shipped model).
-    assert log.epochs == meta["epochs_total"] == 8 and log.sessions == 1 and log.notes == []
-    assert list(log.frame["epoch"]) == list(range(1, 9))  # counted from 1 for people
+    assert log.epochs == meta["epochs_total"] == 11 and log.sessions == 1 and log.notes == []
+    assert list(log.frame["epoch"]) == list(range(1, 12))  # counted from 1 for people
     assert log.has_validation and log.best_by == "val_loss"
     assert log.best_epoch == 1 + int(np.argmin(log.frame["val_loss"].to_numpy()))
     assert log.best_epoch == meta["best_epoch"] == 5

@@ -120,3 +120,25 @@ def test_montage_shows_digits_and_negatives(tmp_path):
     assert img.ndim == 3 and img.shape[2] == 3 and img.shape[0] > 72
     write_montage(tmp_path / "m.png", 4, n=12)
     assert (tmp_path / "m.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_rough_canvas_drawings_are_small_thick_and_slanted():
+    from digitcore.synthetic.strokes import StrokeShape
+    from digitcore.training.generated.rough_canvas import render_rough_canvas, slant
+
+    stem = StrokeShape(1, (np.array([[0.0, 0.0], [0.0, 1.0]]),), "train:stick")
+    leans = [slant(stem, np.random.default_rng(s), max_turn_deg=0.0).strokes[0] for s in range(40)]
+    dx = [float(p[1, 0] - p[0, 0]) for p in leans]
+    assert min(dx) < -0.2 and max(dx) > 0.2, "italic both ways"
+    heights, pens = [], []
+    for s in range(30):
+        img = render_rough_canvas(stem, np.random.default_rng(s))
+        assert img.shape == (280, 280, 4) and img.dtype == np.uint8
+        ink = (img[..., 3] > 127) & ((img[..., 3] < 255) | (img[..., :3].max(-1) > 127))
+        ys, xs = np.nonzero(ink)
+        heights.append(np.ptp(ys) + 1)
+        pens.append(ink.sum(1).max())  # widest row of a near-vertical stroke ~ the pen
+    assert np.median(heights) < 110 and min(heights) < 60, heights
+    assert np.median(np.array(pens) / np.array(heights)) > 0.15, "a marker for the drawing's size"
+    kinds = {builder.make_sample(3, 1, i)[2].rsplit("/", 1)[1] for i in range(60)}
+    assert "rough_canvas" in kinds and "canvas" in kinds

@@ -29,15 +29,19 @@ from ...synthetic.renderers import render_canvas, render_photo, render_scan
 from ...synthetic.strokes import StrokeShape
 from .digit_styles import digit_strokes
 from .negatives import negative_strokes
+from .rough_canvas import render_rough_canvas
 
 #: Bumped whenever a change alters what a seed generates (the cache name carries it).
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 NOT_A_DIGIT = 10
 DEFAULT_SEED = 20261201
 DEFAULT_DIGITS = 12000
 DEFAULT_NEGATIVES = 12000
-#: How each sample is rendered: canvas drawing, scan, phone photo (photos cost the most time).
-RENDER_MIX = {"canvas": 0.55, "scan": 0.33, "photo": 0.12}
+#: How each sample is rendered: canvas drawing, rough canvas drawing (small, slanted, marker pen),
+#: scan, phone photo (photos cost the most time).
+RENDER_MIX = {"canvas": 0.4, "rough_canvas": 0.2, "scan": 0.28, "photo": 0.12}
+#: Non-digits that turned far would be a 1: they stay nearly level on rough drawings.
+_KEEP_LEVEL = ("hline", "diagonal", "equals")
 _STREAM_DIGITS, _STREAM_NEGATIVES = 1, 2
 ID_STRIDE = 1_000_000_000
 
@@ -65,7 +69,7 @@ def _kind(rng: np.random.Generator) -> str:
 
 def _render_dot(rng: np.random.Generator, kind: str) -> np.ndarray:
     """A single dot (a pen tapped once): the renderers would stretch it to a full-height shape."""
-    if kind == "canvas":
+    if kind in ("canvas", "rough_canvas"):
         img = np.zeros((280, 280, 4), np.uint8)
         c = (int(rng.integers(40, 240)), int(rng.integers(40, 240)))
         rad = int(rng.integers(4, 18))
@@ -89,6 +93,8 @@ def _render(strokes: list[np.ndarray], label: int, style: str, kind: str, rng: n
     shape = StrokeShape(label if label < 10 else -1, tuple(strokes), f"train:{style}")
     if kind == "canvas":
         return render_canvas(shape, rng)[0]
+    if kind == "rough_canvas":
+        return render_rough_canvas(shape, rng, turn_deg=4.0 if style in _KEEP_LEVEL else 12.0)
     if kind == "scan":
         return render_scan(shape, rng)[0]
     return render_photo(shape, rng)[0]

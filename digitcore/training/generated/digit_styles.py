@@ -218,6 +218,15 @@ def _eight_two_loops(r):
     return [top, bottom]
 
 
+def _eight_small_top(r):
+    # A small head on a big body (the "snowman" many children write), drawn as one stroke or two.
+    rt = _u(r, 0.11, 0.17)
+    top = arc(0.3 + _u(r, -0.04, 0.04), rt, rt * _u(r, 1.0, 1.3), rt, 0, 362)
+    rb = (1.0 - 2 * rt) / 2
+    bottom = arc(0.3, 2 * rt + rb, min(0.3, rb * _u(r, 0.85, 1.15)), rb, -90, 272)
+    return [top, bottom]
+
+
 def _eight_figure(r):
     pts = jitter_points(r, [(0.5, 0.12), (0.3, 0.0), (0.1, 0.15), (0.25, 0.38), (0.5, 0.6), (0.55, 0.85),
                             (0.3, 1.0), (0.05, 0.85), (0.12, 0.6), (0.35, 0.4), (0.48, 0.22), (0.45, 0.1)], 0.02)
@@ -271,7 +280,8 @@ STYLES: dict[int, list[tuple[str, Style]]] = {
     5: [("plain", _five_plain), ("one_stroke", _five_one_stroke)],
     6: [("plain", _six_plain), ("looped", _six_looped), ("straight", _six_straight)],
     7: [("plain", _seven_plain), ("crossbar", _seven_crossbar), ("hook", _seven_hook)],
-    8: [("two_loops", _eight_two_loops), ("figure", _eight_figure), ("s_and_back", _eight_s_and_back)],
+    8: [("two_loops", _eight_two_loops), ("figure", _eight_figure), ("s_and_back", _eight_s_and_back),
+        ("small_top", _eight_small_top)],
     9: [("straight", _nine_straight), ("curved", _nine_curved), ("g_tail", _nine_g_tail),
         ("two_strokes", _nine_two_strokes)],
 }
