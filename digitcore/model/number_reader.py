@@ -148,6 +148,13 @@ FAR_TOO_WIDE = 2.2
 #: A candidate up to 1.6 digits wide is cut only where SPLIT_PRIOR x the halves' joint confidence
 #: reaches the whole's (one digit is likelier than two at that width).
 SPLIT_PRIOR = 0.7
+#: Two halves read this surely (1 - their geometric mean confidence) beat any whole read less
+#: surely than CERTAIN_WHOLE, whatever the width, when each is nearly as tall as the whole
+#: (FULL_HEIGHT): touching "10", "90" and "65" were read as one 0 or 5. (The false cuts of a
+#: 6 into "1" + "5" give a "1" that starts below the 6's top.)
+SURE_HALVES = 0.01
+CERTAIN_WHOLE = 0.99
+FULL_HEIGHT = 0.88
 #: How many of the best cuts have their unsure, wide halves read as several digits.
 DEEP_CUTS = 3
 
@@ -218,6 +225,9 @@ def _read_part(scorer: _Scorer, part: Part, budget: int, typical: float, memo: d
         sure_whole = whole.probs is not None and not whole.declined and whole.confidence >= SURE_WHOLE
         if best is None:
             accept = False
+        elif best_u < SURE_HALVES and (whole.probs is None or whole.declined or whole.confidence < CERTAIN_WHOLE) \
+                and min(d.part.box[3] for d in best) >= FULL_HEIGHT * part.box[3]:
+            accept = True
         elif sure_whole and wide < FAR_TOO_WIDE:
             accept = False  # a confidently read digit is split only when it is far too wide for one
         elif wide >= 1.6:
