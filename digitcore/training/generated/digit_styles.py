@@ -219,7 +219,7 @@ def _eight_two_loops(r):
 
 
 def _eight_small_top(r):
-    # A small head on a big body (the "snowman" many children write), drawn as one stroke or two.
+    # A small head on a big body (the "snowman" many children write): two loops, the top one small.
     rt = _u(r, 0.11, 0.17)
     top = arc(0.3 + _u(r, -0.04, 0.04), rt, rt * _u(r, 1.0, 1.3), rt, 0, 362)
     rb = (1.0 - 2 * rt) / 2
