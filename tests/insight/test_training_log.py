@@ -35,9 +35,9 @@ def test_the_shipped_default_log():
     models = Path(__file__).resolve().parents[2] / "models"
     log = read_training_log(models / "default.csv")
     meta = json.loads((models / "default.json").read_text())
-    # The shipped model's four fine-tuning stages, logged one after another (README: the shipped model).
-    assert log.epochs == meta["epochs_total"] == 11 and log.sessions == 1 and log.notes == []
-    assert list(log.frame["epoch"]) == list(range(1, 12))  # counted from 1 for people
+    # The shipped model's fine-tuning stages, logged one after another (README: the shipped model).
+    assert log.epochs == meta["epochs_total"] == 15 and log.sessions == 1 and log.notes == []
+    assert list(log.frame["epoch"]) == list(range(1, 16))  # counted from 1 for people
     assert log.has_validation and log.best_by == "val_loss"
     assert log.best_epoch == 1 + int(np.argmin(log.frame["val_loss"].to_numpy()))
     assert log.best_epoch == meta["best_epoch"] == 5

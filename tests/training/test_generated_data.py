@@ -142,3 +142,15 @@ def test_rough_canvas_drawings_are_small_thick_and_slanted():
     assert np.median(np.array(pens) / np.array(heights)) > 0.15, "a marker for the drawing's size"
     kinds = {builder.make_sample(3, 1, i)[2].rsplit("/", 1)[1] for i in range(60)}
     assert "rough_canvas" in kinds and "canvas" in kinds
+
+
+def test_open_arcs_and_clouds_are_no_1_and_no_0():
+    from digitcore.training.generated.negatives import KINDS as NEG
+
+    for s in range(60):
+        (arc,) = NEG["open_arc"](np.random.default_rng(s))
+        w, h = np.ptp(arc, axis=0)
+        assert w > 0.6 * h  # a narrow arc is a curved 1
+        (cloud,) = NEG["cloud"](np.random.default_rng(s))
+        r = np.hypot((cloud[:, 0] - 0.5) / 1.2, cloud[:, 1] - 0.5)
+        assert r.max() - r.min() >= 0.1  # bumps, not a plain ring (that is a 0)

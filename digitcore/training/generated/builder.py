@@ -32,7 +32,7 @@ from .negatives import negative_strokes
 from .rough_canvas import render_rough_canvas
 
 #: Bumped whenever a change alters what a seed generates (the cache name carries it).
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 NOT_A_DIGIT = 10
 DEFAULT_SEED = 20261201
 DEFAULT_DIGITS = 12000

@@ -42,6 +42,15 @@ def _zero_slashed(r):
     return [oval, slash]
 
 
+def _zero_slash_through(r):
+    # The slash runs past the oval at both ends (the Scandinavian way).
+    rx = _u(r, 0.2, 0.3)
+    oval = arc(0.3, 0.5, rx, 0.5, -90 + _u(r, -15, 15), 270)
+    over = _u(r, 0.03, 0.1)
+    slash = line((0.3 + rx + over, -over), (0.3 - rx - over, 1.0 + over))
+    return [oval, slash]
+
+
 def _zero_pointed(r):
     pts = jitter_points(r, [(0.32, 0.0), (0.08, 0.25), (0.04, 0.62), (0.28, 1.0), (0.52, 0.7), (0.5, 0.25)], 0.03)
     return [spline(pts, closed=True)]
@@ -60,8 +69,9 @@ def _one_flag(r):
 def _one_long_upstroke(r):
     # The European 1: a long, steep upstroke from low on the left, then the stem down.
     top = (0.42 + _u(r, -0.03, 0.03), 0.0)
-    depth = _u(r, 0.3, 0.55)
-    start = (top[0] - _u(r, 0.16, 0.28), depth)
+    depth = _u(r, 0.3, 0.6)
+    # Up to 0.4 wide: a long, flat lead-in is still a 1 to a continental reader (a 7 has its bar).
+    start = (top[0] - _u(r, 0.16, 0.4), depth)
     bottom = (top[0] + _u(r, -0.06, 0.03), 1.0)
     return [line(start, top, bottom)]
 
@@ -265,13 +275,24 @@ def _nine_g_tail(r):
     return [join(loop, curl)]
 
 
+def _nine_g_closed(r):
+    # The tail curls right round and comes back up towards the stem, closing a lower loop like a "g".
+    loop = arc(0.3, 0.22, 0.22 + _u(r, -0.03, 0.03), 0.22, _u(r, -10, 10), -360)
+    x = float(loop[-1][0])
+    back = _u(r, 0.66, 0.8)
+    curl = spline([tuple(loop[-1]), (x - 0.02, 0.6), (x - 0.06, 0.88), (x - 0.24, 1.0), (x - 0.44, 0.9),
+                   (x - 0.38, back - 0.04), (x - _u(r, 0.05, 0.18), back)])
+    return [join(loop, curl)]
+
+
 def _nine_two_strokes(r):
     loop = arc(0.28, 0.25, 0.24, 0.25, -30, 330)
     return [loop, line((0.52, 0.1), (0.45 + _u(r, -0.08, 0.02), 1.0))]
 
 
 STYLES: dict[int, list[tuple[str, Style]]] = {
-    0: [("oval", _zero_oval), ("oval_ccw", _zero_ccw), ("slashed", _zero_slashed), ("pointed", _zero_pointed)],
+    0: [("oval", _zero_oval), ("oval_ccw", _zero_ccw), ("slashed", _zero_slashed),
+        ("slash_through", _zero_slash_through), ("pointed", _zero_pointed)],
     1: [("flag", _one_flag), ("long_upstroke", _one_long_upstroke), ("flag_base", _one_flag_base),
         ("upstroke_base", _one_upstroke_base), ("stick", _one_stick), ("curved_flag", _one_curved_flag)],
     2: [("plain", _two_plain), ("looped", _two_looped), ("angular", _two_angular), ("curved_base", _two_curved_base)],
@@ -283,7 +304,7 @@ STYLES: dict[int, list[tuple[str, Style]]] = {
     8: [("two_loops", _eight_two_loops), ("figure", _eight_figure), ("s_and_back", _eight_s_and_back),
         ("small_top", _eight_small_top)],
     9: [("straight", _nine_straight), ("curved", _nine_curved), ("g_tail", _nine_g_tail),
-        ("two_strokes", _nine_two_strokes)],
+        ("g_closed", _nine_g_closed), ("two_strokes", _nine_two_strokes)],
 }
 
 

@@ -229,6 +229,25 @@ def _asterisk(r):
     return out
 
 
+def _cloud(r):
+    # A closed outline of bumps: round like a 0 overall, but no one writes a 0 this way.
+    t = np.linspace(0, 2 * np.pi, 200)
+    k = int(r.integers(6, 10))
+    rad = 0.4 + _u(r, 0.12, 0.18) * np.abs(np.sin(k * t / 2 + _u(r, 0, 3)))
+    return [np.stack([0.5 + 1.2 * rad * np.cos(t), 0.5 + rad * np.sin(t)], axis=1)]
+
+
+def _open_arc(r):
+    # Part of a ring, opening any way, always wide enough not to pass for a 1.
+    for _ in range(10):
+        start, span = _u(r, 0, 360), _u(r, 150, 240)
+        a = arc(0.5, 0.5, 0.5, 0.5 * _u(r, 0.8, 1.2), start, start + span)
+        w, h = np.ptp(a, axis=0)
+        if w > 0.6 * h:
+            break
+    return [a]
+
+
 def _rect_wide(r):
     w = _u(r, 1.6, 2.5)
     return [_j(r, [(0, 0), (w, 0), (w, 1), (0, 1), (0, 0)], 0.02)]
@@ -358,7 +377,7 @@ SHAPES: dict[str, Negative] = {
     "zigzag": _zigzag, "scribble": _scribble, "spiral": _spiral, "blob": _blob, "dot": _dot, "check": _check,
     "infinity": _infinity, "question": _question, "ampersand": _ampersand, "at": _at,
     "percent": _percent, "asterisk": _asterisk, "rect_wide": _rect_wide, "partial_digit": _partial_digit,
-    "two_digits": _two_digits,
+    "two_digits": _two_digits, "cloud": _cloud, "open_arc": _open_arc,
 }
 
 #: The kinds a first model still read as digits most often (blobs, scribbles, dots, partial and
