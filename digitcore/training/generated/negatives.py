@@ -238,7 +238,7 @@ def _cloud(r):
 
 
 def _open_arc(r):
-    # Part of a ring, opening any way, always wide enough not to pass for a 1.
+    # Part of a ring, opening any way; redrawn (up to 10 times) until wide enough not to pass for a 1.
     for _ in range(10):
         start, span = _u(r, 0, 360), _u(r, 150, 240)
         a = arc(0.5, 0.5, 0.5, 0.5 * _u(r, 0.8, 1.2), start, start + span)
