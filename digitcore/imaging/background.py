@@ -7,12 +7,14 @@ import numpy as np
 
 #: Longer side of the thumbnail used to estimate the paper background.
 _BG_THUMB_SIDE = 96
-#: Pictures at least this big (working pixels) are photos whose shadows are looked for.
-SHADOW_MIN_SIDE = 600
 #: Noisy pictures at least this big (working pixels) are photos, whose ink polarity thin marks decide
 #: (every picture over 1000 px is worked on at more than 500; scans of a digit are smaller, and their
 #: bold strokes leave narrow gaps that look like light marks).
 PHOTO_MIN_SIDE = 500
+#: Noisy pictures at least this big (working pixels) take their paper level from
+#: :func:`step_preserving_background`, which follows shadows (scans of a digit are smaller, and
+#: their bold strokes fill too much of the picture for a closing that size).
+SHADOW_MIN_SIDE = PHOTO_MIN_SIDE
 
 
 def local_noise_floor(g: np.ndarray, denom: np.ndarray) -> np.ndarray:
@@ -76,39 +78,13 @@ def step_preserving_background(g: np.ndarray, frac: float = 0.06) -> np.ndarray:
     straight shadow edge, however sharp, stays a step in the background and never becomes "ink".
     (:func:`background`'s thumbnail and wide kernel would spread the lit paper's level into the
     shadow.) Done at full working size (a reduced copy would blur the step back into a line of
-    "ink" along the edge), on a 3x3 median so single noisy pixels do not lift the estimate;
-    pictures are routed here when :func:`has_hard_shadow`.
+    "ink" along the edge), on a 3x3 median so single noisy pixels do not lift the estimate.
+    Every photo is worked on with it (``SHADOW_MIN_SIDE``); a hand's soft shadow is wider than
+    any stroke too, so it stays paper.
     """
     k = max(5, (round(frac * max(g.shape)) // 2) * 2 + 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))  # separable: ~5 ms at 1000 px
     return cv2.morphologyEx(cv2.medianBlur(g, 3), cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
-
-
-def has_hard_shadow(g: np.ndarray) -> bool:
-    """True when the paper has a long sharp step in brightness: the edge of a hard shadow.
-
-    Strokes are removed first (dilation + median on a 200 px copy), so only
-    brightness changes of the paper itself remain; a gradient, a vignette or a soft
-    shadow changes too slowly to count.
-    """
-    h, w = g.shape
-    if max(h, w) < SHADOW_MIN_SIDE:
-        # Scans and crops: bold strokes fill too much of a small picture to tell them from a step.
-        return False
-    f = min(1.0, 200 / max(h, w))
-    small = cv2.resize(g, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA) if f < 1 else g
-    if min(small.shape) < 20:
-        return False
-    # The median (15 % of the picture) also removes bold strokes, whose outlines are steps too.
-    m = cv2.medianBlur(cv2.dilate(small, np.ones((3, 3), np.uint8)), 31)
-    k = np.ones((3, 3), np.uint8)
-    step = cv2.subtract(cv2.dilate(m, k), cv2.erode(m, k))
-    paper = float(np.percentile(m, 90))
-    # A shadow leaves the paper some light (ink is far darker): both sides of the step are paper.
-    strong = (step >= max(12.0, 0.14 * paper)) & (cv2.erode(m, np.ones((11, 11), np.uint8)) >= 0.3 * paper)
-    # Away from the picture's border (the median and the reduction distort it).
-    strong[:3], strong[-3:], strong[:, :3], strong[:, -3:] = False, False, False, False
-    return int(np.count_nonzero(strong)) >= 0.5 * max(small.shape)
 
 
 def _mark_strengths(small: np.ndarray, frac: float) -> tuple[float, float]:

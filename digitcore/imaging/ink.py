@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .background import background, has_hard_shadow, local_noise_floor, step_preserving_background
+from .background import SHADOW_MIN_SIDE, background, local_noise_floor, step_preserving_background
 from .greyscale import hist_quantile
 
 #: Ink must differ from the paper by at least this much (0..255, relative contrast).
@@ -298,6 +298,7 @@ class Analysis:
     raw_mask: np.ndarray  # straight after thresholding
     comps: Components | None
     why: str
+    shade_evened: bool = False  # ``ink`` already multiplied by :func:`deep_shade_gain`
 
 
 def strokes_written_over(
@@ -422,22 +423,25 @@ def deep_shade_gain(bg: np.ndarray) -> np.ndarray | None:
     return denom.astype(np.float32) / np.maximum(bg, 1).astype(np.float32)
 
 
-def analyse(g: np.ndarray, clean: bool, bg_level: int, tail: float, bg: np.ndarray | None = None) -> Analysis:
+def analyse(
+    g: np.ndarray, clean: bool, bg_level: int, tail: float, bg: np.ndarray | None = None, step_bg: bool = False
+) -> Analysis:
     """Background removal, threshold and component selection for dark ink on light paper.
 
-    ``bg``: the paper level to use (else estimated here). When the page has a hard
-    shadow, the paper is estimated by :func:`step_preserving_background`, which leaves
-    the shadow's edge out of the ink; unless the usual estimate finds, away from the
-    picture's border, strokes too thick for that closing to fill (a fat marker's outline
-    also looks like a long step).
+    ``bg``: the paper level to use (else estimated here). In a photo, the paper is
+    estimated by :func:`step_preserving_background`, which follows any shadow wider than
+    the pen (a phone's hard edge, a hand's soft blob) and so leaves it out of the ink;
+    unless the usual estimate finds, away from the picture's border, strokes too thick for
+    that closing to fill (a fat marker). ``step_bg``: ``bg`` is that estimate, so the ink is
+    evened out in deep shadow (:func:`deep_shade_gain`) before the threshold.
     """
-    if not clean and bg is None and has_hard_shadow(g):
+    if not clean and bg is None and max(g.shape) >= SHADOW_MIN_SIDE:
         usual = analyse(g, clean, bg_level, tail, background(g))
         kernel = STEP_FRAC * max(g.shape)
         if not _along_an_edge(usual) and _stroke_width(usual) >= 0.8 * kernel:
             return usual
-        return analyse(g, clean, bg_level, tail, step_preserving_background(g, STEP_FRAC))
-    noise_floor = None
+        return analyse(g, clean, bg_level, tail, step_preserving_background(g, STEP_FRAC), step_bg=True)
+    noise_floor = gain = None
     if clean:
         bg_level = max(bg_level, 1)
         ink = cv2.convertScaleAbs(cv2.subtract(np.full_like(g, bg_level), g), alpha=255.0 / max(bg_level, 64))
@@ -447,13 +451,21 @@ def analyse(g: np.ndarray, clean: bool, bg_level: int, tail: float, bg: np.ndarr
         denom = contrast_denominator(bg_img)
         ink = cv2.divide(cv2.subtract(bg_img, g), denom, scale=255)
         noise_floor = local_noise_floor(g, denom)
+        gain = deep_shade_gain(bg_img) if step_bg else None
+        if gain is not None:
+            # Even a stroke out where it runs into a deep shadow before thresholding (its part
+            # there would fall under the threshold and drop out); the noise floor scales alike,
+            # so noise is kept out as before. Only with the step-preserving paper level: the
+            # usual one is too bright along a shadow's edge, and the gain would lift that too.
+            ink = cv2.multiply(ink, gain, dtype=cv2.CV_8U)
+            noise_floor = cv2.multiply(noise_floor, gain, dtype=cv2.CV_8U)
     ih = cv2.calcHist([ink], [0], None, [256], [0, 256]).ravel()
     icdf = np.cumsum(ih)
     i50, i75 = hist_quantile(icdf, 0.5), hist_quantile(icdf, 0.75)
     peak_all = hist_quantile(icdf, 1.0 - tail)
     empty = np.zeros_like(ink)
     if peak_all < MIN_CONTRAST:
-        return Analysis(bg_img, ink, float(MIN_CONTRAST), 0.0, empty, empty, None, "faint")
+        return Analysis(bg_img, ink, float(MIN_CONTRAST), 0.0, empty, empty, None, "faint", gain is not None)
     otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     # Noisy paper lifts the lower quantiles; a digit covering >25% of the picture
     # lifts i75 too, hence the cap relative to the ink peak.
@@ -484,7 +496,7 @@ def analyse(g: np.ndarray, clean: bool, bg_level: int, tail: float, bg: np.ndarr
         split = _without_touching_shade(mask, ink, comps)
         if split is not None:
             mask, comps, thr = split
-    return Analysis(bg_img, ink, thr, floor, mask, raw_mask, comps, why)
+    return Analysis(bg_img, ink, thr, floor, mask, raw_mask, comps, why, gain is not None)
 
 
 def _without_touching_shade(mask: np.ndarray, ink: np.ndarray, comps: Components):

@@ -147,7 +147,7 @@ def preprocess(image: Any, *, keep_steps: bool = True) -> Preprocessed:
     bottom, right = (y1 + margin) - cy1, (x1 + margin) - cx1
     gm = lut[comps.labels[cy0:cy1, cx0:cx1]]
     ink_c = ink[cy0:cy1, cx0:cx1]
-    gain = deep_shade_gain(an.bg) if an.bg is not None else None
+    gain = deep_shade_gain(an.bg) if an.bg is not None and not an.shade_evened else None
     if gain is not None:  # a stroke running into a deep shadow keeps its darkness there
         ink_c = cv2.multiply(ink_c, gain[cy0:cy1, cx0:cx1], dtype=cv2.CV_8U)
     if top or left or bottom or right:

@@ -131,6 +131,21 @@ def iter_samples(kind: str, n: int, seed: int, mnist_test_images: MnistSource = 
     None to look it up (env DIGITCORE_MNIST, then ``../shared/datasets/mnist.npz``), or
     False for Hershey + templates only. Output depends only on the arguments.
     """
+    labels, sources, children, mnist = _plan(kind, n, seed, mnist_test_images)
+    for label, source, child in zip(labels, sources, children):
+        yield _render(kind, int(label), str(source), child, mnist)
+
+
+def sample_at(kind: str, n: int, seed: int, index: int, mnist_test_images: MnistSource = None) -> Sample:
+    """Sample ``index`` of :func:`iter_samples` (same arguments), rendered alone."""
+    labels, sources, children, mnist = _plan(kind, n, seed, mnist_test_images)
+    if not 0 <= index < n:
+        raise ValueError(f"index must be in 0..{n - 1}")
+    return _render(kind, int(labels[index]), str(sources[index]), children[index], mnist)
+
+
+def _plan(kind: str, n: int, seed: int, mnist_test_images: MnistSource):
+    """Labels, shape sources and one seed per sample: all a set's randomness but the drawing."""
     if kind not in _KIND_CODES:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS + EXTRA_KINDS)}")
     if n < 0:
@@ -143,19 +158,22 @@ def iter_samples(kind: str, n: int, seed: int, mnist_test_images: MnistSource = 
     counts = {k: int(round(v * n)) for k, v in mix.items()}
     counts["template"] = n - counts["mnist"] - counts["hershey"]
     sources = rng.permutation(sum(([k] * c for k, c in counts.items()), []))
-    for label, source, child in zip(labels, sources, ss.spawn(n)):
-        r = np.random.default_rng(child)
-        shape = random_shape(int(label), r, str(source), mnist)
-        if kind == "canvas":
-            img, bbox = render_canvas_full(shape, r)
-            data, ext = _encode_png_rgba(img), "png"
-        elif kind == "scan":
-            img, bbox, data = render_scan_full(shape, r)
-            ext = "jpg"
-        else:
-            img, bbox, data = render_photo_full(shape, r, shadow="any" if kind == "photo_shadow" else None)
-            ext = "jpg"
-        yield Sample(img, int(label), kind, shape.source, bbox, data, ext)
+    return labels, sources, ss.spawn(n), mnist
+
+
+def _render(kind: str, label: int, source: str, child: np.random.SeedSequence, mnist) -> Sample:
+    r = np.random.default_rng(child)
+    shape = random_shape(label, r, source, mnist)
+    if kind == "canvas":
+        img, bbox = render_canvas_full(shape, r)
+        data, ext = _encode_png_rgba(img), "png"
+    elif kind == "scan":
+        img, bbox, data = render_scan_full(shape, r)
+        ext = "jpg"
+    else:
+        img, bbox, data = render_photo_full(shape, r, shadow="any" if kind == "photo_shadow" else None)
+        ext = "jpg"
+    return Sample(img, label, kind, shape.source, bbox, data, ext)
 
 
 def make_samples(kind: str, n: int, seed: int, mnist_test_images: MnistSource = None) -> list[Sample]:

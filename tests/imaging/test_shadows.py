@@ -7,11 +7,11 @@ import itertools
 import cv2
 import numpy as np
 
-from digitcore.imaging.background import has_hard_shadow, step_preserving_background, stroke_polarity
+from digitcore.imaging.background import step_preserving_background, stroke_polarity
 from digitcore.imaging.ink import deep_shade_gain
 from digitcore.imaging.preprocess import preprocess
 from digitcore.synthetic.renderers import cast_shadow
-from digitcore.synthetic.sets import iter_samples
+from digitcore.synthetic.sets import iter_samples, sample_at
 
 
 def shadowed_page(with_four: bool, seed: int = 0, size=(900, 1200)) -> np.ndarray:
@@ -34,7 +34,6 @@ def shadowed_page(with_four: bool, seed: int = 0, size=(900, 1200)) -> np.ndarra
 
 def test_a_hard_shadow_alone_is_not_ink():
     page = shadowed_page(with_four=False)
-    assert has_hard_shadow(page)
     res = preprocess(page)
     # The edge runs 1000+ px across the page; at most a crumb where it leaves the picture
     # remains (known limit: the median's border handling).
@@ -49,15 +48,6 @@ def test_a_clear_four_with_a_shadow_across_it_is_read(predictor):
     assert res.digit == 4, (res.digit, res.confidence)
     x, y, w, h = res.preprocessed.bbox
     assert 440 <= x <= 480 and 230 <= y <= 260 and w < 360 and h < 490  # the 4, not the shadow's edge
-
-
-def test_plain_photos_and_gradients_are_not_taken_for_shadows():
-    for s in iter_samples("photo", 8, 5):
-        grey = cv2.cvtColor(s.image, cv2.COLOR_RGB2GRAY)
-        assert not has_hard_shadow(grey)
-    yy, xx = np.mgrid[0:600, 0:800]
-    gradient = (120 + 0.15 * xx).astype(np.uint8)  # a dark half fading into the light one
-    assert not has_hard_shadow(gradient)
 
 
 def test_shadow_generator_adds_a_shadow_and_keeps_other_kinds():
@@ -168,9 +158,10 @@ def test_a_big_soft_shadow_far_lighter_than_the_pen_is_not_the_digit(predictor):
 
 
 def test_a_small_photo_mostly_in_shadow_is_still_dark_ink(predictor):
-    # A 1028 x 578 photo of a 3 with a hard shadow over most of it is worked on at 514 px, below the
-    # shadow path's 600: thin marks decide the polarity there too (read as "1, 91 %" before).
-    sample = next(itertools.islice(iter_samples("photo_shadow", 80, 2), 41, None))
+    # A 1028 x 578 photo of a 3 with a hard shadow over most of it is worked on at 514 px (below the
+    # shadow path's 600 until 2026-12-03): thin marks decide the polarity there too (read as
+    # "1, 91 %" before).
+    sample = sample_at("photo_shadow", 80, 2, 41)
     assert sample.label == 3 and max(sample.image.shape[:2]) == 1028
     res = predictor.predict(sample.image)
     assert res.digit == 3, (res.digit, res.reason)
@@ -183,3 +174,58 @@ def test_deep_shade_gain_evens_out_ink_in_a_deep_shadow():
     gain = deep_shade_gain(bg)
     assert gain is not None and gain.shape == bg.shape
     assert np.allclose(gain[:, :100], 1.0) and np.allclose(gain[:, 130:], 100 / 40)
+
+
+def ring_across_a_shadow(size: tuple[int, int], shade_level: float) -> np.ndarray:
+    """A dark ring (a 0) on lit paper, its right part inside a hard shadow with a diagonal edge."""
+    h, w = size
+    rng = np.random.default_rng(0)
+    page = np.full((h, w), 215.0, np.float32)
+    ink = np.zeros((h, w), np.uint8)
+    cx, cy = w // 2, h // 2
+    cv2.ellipse(ink, (cx, cy), (int(0.14 * w), int(0.22 * h)), 0, 0, 360, 255, max(3, w // 60), cv2.LINE_AA)
+    page = page * (1 - ink / 255.0) + 35.0 * (ink / 255.0)
+    yy, xx = np.mgrid[0:h, 0:w]
+    page *= np.where(xx - 0.5 * yy > cx - 0.25 * cy, shade_level, 1.0).astype(np.float32)
+    page = cv2.GaussianBlur(page, (0, 0), 1.0) + rng.normal(0, 3, (h, w))
+    ok, buf = cv2.imencode(".jpg", np.clip(page, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 85])
+    return cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+
+
+def test_a_photo_worked_on_below_600_px_gets_the_shadow_path_too():
+    # 560 x 420: a photo (over PHOTO_MIN_SIDE), below the shadow path's old 600 px. The usual
+    # paper estimate spread the lit level into the shadow and its edge became "ink" (the box
+    # ran the picture's whole height).
+    page = ring_across_a_shadow((420, 560), 0.3)
+    res = preprocess(page)
+    x, y, w, h = res.bbox
+    assert abs(x - 202) <= 8 and abs(y - 118) <= 8 and w <= 156 + 16 and h <= 184 + 16, res.bbox
+
+
+def test_a_stroke_inside_a_hard_shadow_does_not_drop_out(predictor):
+    # Held-out photo (seed 2, #3): a 0 whose right half lies in a hard shadow. Its ink there was
+    # under half its lit ink and fell below the threshold, leaving a "C" (declined). The deep-shade
+    # gain now evens the ink out before thresholding.
+    sample = sample_at("photo_shadow", 80, 2, 3)
+    assert sample.label == 0
+    res = predictor.predict(sample.image)
+    assert res.digit == 0, (res.digit, res.best_guess, res.reason)
+
+
+def test_a_hand_s_soft_shadow_is_paper_not_ink(predictor):
+    # Tuning photos (seed 11) with a hand's soft shadow over the digit: the usual paper estimate
+    # (a closing 20 % of the picture wide) filled the blob in, so it became "ink" joined to the
+    # digit (3 and 7 declined, 8 read as "4, 98 %"). Every photo now takes its paper level from the
+    # step-preserving closing, which keeps anything wider than the pen as paper.
+    for index, label in ((44, 8), (114, 3), (149, 7)):
+        sample = sample_at("photo_shadow", 200, 11, index)
+        assert sample.label == label
+        res = predictor.predict(sample.image)
+        assert res.digit == label, (index, res.digit, res.best_guess, res.reason)
+
+
+def test_sample_at_renders_the_same_sample_as_the_whole_set():
+    whole = list(itertools.islice(iter_samples("photo_shadow", 80, 2), 4))
+    alone = sample_at("photo_shadow", 80, 2, 3)
+    assert alone.label == whole[3].label and alone.source == whole[3].source
+    assert np.array_equal(alone.image, whole[3].image)
