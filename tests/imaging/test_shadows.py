@@ -229,3 +229,18 @@ def test_sample_at_renders_the_same_sample_as_the_whole_set():
     alone = sample_at("photo_shadow", 80, 2, 3)
     assert alone.label == whole[3].label and alone.source == whole[3].source
     assert np.array_equal(alone.image, whole[3].image)
+
+
+def test_gradients_soft_shadows_and_vignettes_alone_are_not_ink():
+    # Every photo now takes the step-preserving paper level: slow light changes stay paper.
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:600, 0:800].astype(np.float32)
+    pages = {
+        "gradient": 120 + 0.15 * xx,  # a dark half fading into the light one
+        "soft shadow": 200 - 90 * np.exp(-((xx - 400) ** 2 + (yy - 300) ** 2) / (2 * 150.0**2)),
+        "vignette": 210 - 0.2 * np.hypot(xx - 400, yy - 300),
+    }
+    for name, light in pages.items():
+        page = np.clip(light + rng.normal(0, 3, light.shape), 0, 255).astype(np.uint8)
+        res = preprocess(page)
+        assert not res.has_ink, (name, res.bbox)
