@@ -12,7 +12,9 @@ removal, threshold and ruled-line removal), then
 
 Digits that touch come out as one :class:`Part`; :func:`split_points` proposes
 where to cut it (low columns of ink, away from the ends) and :func:`cut` makes the
-two halves. Choosing among the cuts needs the classifier, so that happens in
+two halves. With the pen strokes of a canvas drawing, each part also keeps every
+stroke's ink (``pieces``) and :func:`stroke_cuts` proposes cuts between whole strokes.
+Choosing among the cuts needs the classifier, so that happens in
 :mod:`digitcore.model.number_reader`. :func:`part_image` renders one part as a
 clean picture that ``preprocess`` turns into the model's 28x28 input.
 """
@@ -26,6 +28,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from .canvas_strokes import Stroke, stroke_masks
 from .greyscale import greyscale
 from .image_io import normalize_array
 from .ink import components, shade_like
@@ -33,7 +36,7 @@ from .joined_shade import without_joined_shade
 from .preprocess import WORK_MAX_SIDE, find_ink
 
 __all__ = ["MAX_DIGITS", "Part", "Segmentation", "cut", "cut_along", "cut_paths", "part_image", "segment",
-           "split_points"]
+           "split_points", "stroke_cuts", "with_pieces"]
 
 #: Most digits a number may have; more parts than this are reported as not a number.
 MAX_DIGITS = 12
@@ -45,6 +48,9 @@ class Part:
 
     mask: np.ndarray  # uint8 0/255, the part's pixels inside ``box`` (working resolution)
     box: tuple[int, int, int, int]  # x, y, w, h in working pixels
+    # The ink of each pen stroke in the part (uint8 masks inside ``box``), when the canvas sent them;
+    # where strokes cross, a pixel is in both.
+    pieces: tuple[np.ndarray, ...] = field(default=(), repr=False)
 
     @property
     def aspect(self) -> float:
@@ -298,6 +304,36 @@ def cut_along(part: Part, path: np.ndarray) -> tuple[Part, Part] | None:
     return halves[0], halves[1]
 
 
+def _union(part: Part, pieces: list[np.ndarray]) -> Part | None:
+    """The part of ``part`` made of ``pieces`` (trimmed to their ink), or None if they hold none."""
+    m = np.zeros_like(part.mask)
+    for piece in pieces:
+        m |= piece
+    bx, by, bw, bh = cv2.boundingRect(m)
+    if bw == 0 or bh == 0:
+        return None
+    sub = tuple(np.ascontiguousarray(p[by : by + bh, bx : bx + bw]) for p in pieces)
+    return Part(np.ascontiguousarray(m[by : by + bh, bx : bx + bw]), (part.box[0] + bx, part.box[1] + by, bw, bh), sub)
+
+
+def stroke_cuts(part: Part) -> list[tuple[Part, Part]]:
+    """Left and right halves made of whole pen strokes: the first k strokes by their centre's column, the rest.
+
+    Where the strokes of two digits cross, the crossing's ink is in both halves.
+    """
+    if len(part.pieces) < 2:
+        return []
+    cols = np.arange(part.mask.shape[1], dtype=np.float64)
+    centre = [float((np.count_nonzero(p, axis=0) * cols).sum() / max(1, np.count_nonzero(p))) for p in part.pieces]
+    order = [part.pieces[i] for i in np.argsort(centre, kind="stable")]
+    out = []
+    for k in range(1, len(order)):
+        left, right = _union(part, order[:k]), _union(part, order[k:])
+        if left is not None and right is not None:
+            out.append((left, right))
+    return out
+
+
 def part_image(part: Part, ink: np.ndarray | None) -> np.ndarray:
     """The part alone as a clean grey picture (dark ink on white, a margin around) for ``preprocess``.
 
@@ -321,11 +357,43 @@ def part_image(part: Part, ink: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def segment(image: Any) -> Segmentation:
+#: Strokes are used only when they cover this share of the found ink (else they do not match the picture).
+STROKES_COVER = 0.9
+
+
+def with_pieces(parts: list[Part], strokes: list[Stroke], shape: tuple[int, int],
+                scale: tuple[float, float]) -> list[Part]:
+    """``parts`` with each pen stroke's ink in them as ``pieces`` (unchanged if the strokes do not fit the ink)."""
+    masks = stroke_masks(strokes, shape, scale)
+    if not masks:
+        return parts
+    covered = np.zeros(shape, bool)
+    for m in masks:
+        covered |= m > 0
+    ink = total = 0
+    out = []
+    for p in parts:
+        x, y, w, h = p.box
+        on = p.mask > 0
+        ink += int(np.count_nonzero(on & covered[y : y + h, x : x + w]))
+        total += int(np.count_nonzero(on))
+        pieces = []
+        for m in masks:
+            piece = np.where(on & (m[y : y + h, x : x + w] > 0), 255, 0).astype(np.uint8)
+            # A stroke that only grazes the part (its round end, an anti-aliased edge) is not a piece of it.
+            if np.count_nonzero(piece) >= max(4, 0.01 * np.count_nonzero(on)):
+                pieces.append(piece)
+        out.append(Part(p.mask, p.box, tuple(pieces)))
+    return out if total and ink >= STROKES_COVER * total else parts
+
+
+def segment(image: Any, strokes: list[Stroke] | None = None) -> Segmentation:
     """The candidate digits of ``image`` (anything ``normalize_array`` accepts), left to right.
 
-    Never raises for blank or noisy pictures: ``parts`` is empty and ``message``
-    says why. Invalid arrays raise :class:`~digitcore.imaging.image_io.ImageError`.
+    ``strokes``: the pen strokes the canvas drew ``image`` with (picture pixels), if known;
+    each part then carries its strokes' ink as ``pieces``. Never raises for blank or noisy
+    pictures: ``parts`` is empty and ``message`` says why. Invalid arrays raise
+    :class:`~digitcore.imaging.image_io.ImageError`.
     """
     arr = normalize_array(image)
     h0, w0 = arr.shape[:2]
@@ -349,6 +417,8 @@ def segment(image: Any) -> Segmentation:
         elif an.why == "noise":
             msg = "No clear digit found: the image looks like noise or texture, not a written digit."
         return Segmentation([], an.ink, scale, (w0, h0), msg)
+    if strokes:
+        parts = with_pieces(parts, strokes, mask.shape, (1.0 / scale[0], 1.0 / scale[1]))
     warnings = []
     hh, ww = mask.shape
     for p in parts:

@@ -131,12 +131,13 @@ class Predictor:
 
         return explain(self, image, **options)
 
-    def read_number(self, image: Any, *, keep_steps: bool = False):
-        """Read the whole number in ``image`` (see :func:`digitcore.model.number_reader.read_number`)."""
+    def read_number(self, image: Any, *, keep_steps: bool = False, strokes: Sequence[Any] | None = None):
+        """Read the whole number in ``image``, helped by a canvas's pen ``strokes`` if given
+        (see :func:`digitcore.model.number_reader.read_number`)."""
         from .number_reader import read_number
 
         with interactive():
-            return read_number(self, image, keep_steps=keep_steps)
+            return read_number(self, image, keep_steps=keep_steps, strokes=list(strokes) if strokes else None)
 
     def predict_digits(self, x28: np.ndarray | Sequence[np.ndarray]) -> np.ndarray:
         """Calibrated digit probabilities (N,10) for already-preprocessed 28x28 digits (uint8 or float in [0,1]).

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..imaging.canvas_strokes import Stroke
 from .distort import distort
 from .mnist_source import MnistSource, resolve_mnist
 from .raster import fit_pen, stroke_mask
@@ -33,7 +34,7 @@ from .sets import random_shape
 from .strokes import StrokeShape
 
 __all__ = ["NUMBER_CANVAS", "NUMBER_KINDS", "NUMBER_SET_VERSION", "NumberSample", "iter_numbers", "layout_number",
-           "random_number_text", "render_number_canvas"]
+           "number_at", "random_number_text", "render_number_canvas"]
 
 NUMBER_KINDS: tuple[str, ...] = ("canvas", "photo", "photo_shadow")
 NUMBER_SET_VERSION = 1
@@ -52,6 +53,7 @@ class NumberSample:
     boxes: list[tuple[int, int, int, int]] | None
     encoded: bytes
     ext: str
+    strokes: list[Stroke] | None = None  # the pen strokes of a canvas drawing, as the canvas sends them
 
 
 def random_number_text(rng: np.random.Generator, lengths: tuple[int, int] = (2, 4)) -> str:
@@ -93,6 +95,14 @@ def render_number_canvas(
     text: str, rng: np.random.Generator, mnist=None, size: tuple[int, int] = NUMBER_CANVAS
 ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
     """An RGBA canvas drawing of ``text`` and each digit's ink box (x0, y0, x1, y1)."""
+    img, boxes, _ = _number_canvas(text, rng, mnist, size)
+    return img, boxes
+
+
+def _number_canvas(
+    text: str, rng: np.random.Generator, mnist, size: tuple[int, int]
+) -> tuple[np.ndarray, list[tuple[int, int, int, int]], list[Stroke]]:
+    """:func:`render_number_canvas`, and the pen strokes it drew (as the canvas would send them)."""
     W, H = size
     digits, wn = layout_number(text, rng, mnist)
     height = float(np.ptp(np.vstack([p for d in digits for p in d])[:, 1]))
@@ -118,7 +128,7 @@ def render_number_canvas(
         bx0, by0 = np.floor(allp.min(axis=0) - pen / 2).astype(int)
         bx1, by1 = np.ceil(allp.max(axis=0) + pen / 2).astype(int)
         boxes.append((max(0, int(bx0)), max(0, int(by0)), min(W, int(bx1)), min(H, int(by1))))
-    return img, boxes
+    return img, boxes, [Stroke(np.asarray(p, np.float64), float(pen)) for d in px for p in d]
 
 
 def _png(img: np.ndarray) -> bytes:
@@ -132,18 +142,31 @@ def iter_numbers(
     kind: str, n: int, seed: int, mnist_test_images: MnistSource = None, lengths: tuple[int, int] = (2, 4)
 ) -> Iterator[NumberSample]:
     """Yield ``n`` rendered numbers of ``kind`` (see :data:`NUMBER_KINDS`); depends only on the arguments."""
+    mnist = resolve_mnist(mnist_test_images)
+    for child in _children(kind, seed, n):
+        yield _render_number(kind, child, mnist, lengths)
+
+
+def number_at(kind: str, index: int, seed: int, mnist_test_images: MnistSource = None,
+              lengths: tuple[int, int] = (2, 4)) -> NumberSample:
+    """The ``index``-th number of ``iter_numbers(kind, n, seed)`` (any ``n`` > ``index``), rendered alone."""
+    return _render_number(kind, _children(kind, seed, index + 1)[index], resolve_mnist(mnist_test_images), lengths)
+
+
+def _children(kind: str, seed: int, n: int) -> list[np.random.SeedSequence]:
     if kind not in _KIND_CODES:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(NUMBER_KINDS)}")
-    mnist = resolve_mnist(mnist_test_images)
-    ss = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, _KIND_CODES[kind]])
-    for child in ss.spawn(n):
-        r = np.random.default_rng(child)
-        text = random_number_text(r, lengths)
-        if kind == "canvas":
-            img, boxes = render_number_canvas(text, r, mnist)
-            yield NumberSample(img, text, kind, boxes, _png(img), "png")
-            continue
-        digits, _ = layout_number(text, r, mnist)
-        shape = StrokeShape(-1, tuple(p for d in digits for p in d), "number")
-        img, _, data = render_photo_full(shape, r, shadow="any" if kind == "photo_shadow" else None)
-        yield NumberSample(img, text, kind, None, data, "jpg")
+    # A child's stream depends on its index only, so the i-th number is the same whatever n.
+    return np.random.SeedSequence([int(seed) & 0xFFFFFFFF, _KIND_CODES[kind]]).spawn(n)
+
+
+def _render_number(kind: str, child: np.random.SeedSequence, mnist, lengths: tuple[int, int]) -> NumberSample:
+    r = np.random.default_rng(child)
+    text = random_number_text(r, lengths)
+    if kind == "canvas":
+        img, boxes, strokes = _number_canvas(text, r, mnist, NUMBER_CANVAS)
+        return NumberSample(img, text, kind, boxes, _png(img), "png", strokes)
+    digits, _ = layout_number(text, r, mnist)
+    shape = StrokeShape(-1, tuple(p for d in digits for p in d), "number")
+    img, _, data = render_photo_full(shape, r, shadow="any" if kind == "photo_shadow" else None)
+    return NumberSample(img, text, kind, None, data, "jpg")

@@ -16,11 +16,12 @@ import cv2
 import numpy as np
 import streamlit as st
 
+from digitcore.imaging.canvas_strokes import strokes_from_canvas
 from digitcore.imaging.image_io import ImageError, load_image
 from digitcore.insight import presentation as pres
 from digitcore.model.predictor import LOW_CONFIDENCE
 from pages.ui import uploads
-from pages.ui.canvas_tools import canvas_with_tools
+from pages.ui.canvas_tools import BACKGROUND, canvas_objects, canvas_with_tools
 from pages.ui.layout import is_phone
 
 log = logging.getLogger(__name__)
@@ -130,8 +131,10 @@ def number_draw(predictor, canvas_fn, canvas_image) -> None:
     if image is None:
         st.info(NUMBER_HINT, icon=":material/draw:")
         return
+    # The pen strokes let overlapping digits be told apart where the pen was lifted.
+    strokes = strokes_from_canvas(canvas_objects(result), eraser_colour=BACKGROUND, scale=image.shape[1] / w)
     try:
-        reading = predictor.read_number(image)
+        reading = predictor.read_number(image, strokes=strokes)
     except Exception:  # the page must survive anything the canvas sends
         log.exception("number reading failed for a canvas drawing")
         st.error("Sorry, something went wrong reading the drawing. Press Clear and try again.")

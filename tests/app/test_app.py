@@ -31,14 +31,15 @@ TIMEOUT = 180  # the first run imports TensorFlow and loads the model on a busy 
 class FakeCanvas:
     """Stands in for st_canvas: returns ``image`` (or nothing drawn) and records its arguments."""
 
-    def __init__(self, image: np.ndarray | None, strokes: int | None = None) -> None:
+    def __init__(self, image: np.ndarray | None, strokes: int | None = None, objects: list[dict] | None = None) -> None:
         self.image = image
         self.strokes = (0 if image is None else 1) if strokes is None else strokes
+        self.objects = objects  # the canvas's stroke objects, when a test gives real ones
         self.calls: list[dict] = []
 
     def __call__(self, **kwargs):
         self.calls.append(kwargs)
-        objects = [{"type": "path"}] * self.strokes
+        objects = self.objects if self.objects is not None else [{"type": "path"}] * self.strokes
         return SimpleNamespace(json_data={"objects": objects}, image_data=self.image)
 
 
@@ -49,9 +50,10 @@ def app(default_model_path, monkeypatch, tmp_path) -> AppTest:
     return AppTest.from_file(APP, default_timeout=TIMEOUT)
 
 
-def fake_canvas(monkeypatch, image: np.ndarray | None, strokes: int | None = None) -> FakeCanvas:
+def fake_canvas(monkeypatch, image: np.ndarray | None, strokes: int | None = None,
+                objects: list[dict] | None = None) -> FakeCanvas:
     """Swap the canvas package for a fake (the real one only imports inside a Streamlit runtime)."""
-    fake = FakeCanvas(image, strokes)
+    fake = FakeCanvas(image, strokes, objects)
     module = types.ModuleType("streamlit_drawable_canvas")
     module.st_canvas = fake
     monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", module)

@@ -55,6 +55,40 @@ def test_write_42_in_number_mode(server):
         assert not page.locator("[data-testid=stException]").count()
 
 
+def test_overlapping_digits_are_told_apart_by_the_strokes_drawn(server, predictor):
+    # The held-out canvas "86" of seed 1, redrawn with the mouse at pen size 20: its 6 overlaps
+    # the 8, so the picture alone does not read "86"; the strokes the canvas sends do.
+    from digitcore.synthetic.numbers import NUMBER_CANVAS, number_at
+
+    s = number_at("canvas", 32, seed=1)
+    w, h = NUMBER_CANVAS
+    strokes = [[(float(x) / w, float(y) / h) for x, y in st.points[::2]] for st in s.strokes]
+    with bh.chromium_page((1280, 1100)) as page:
+        bh.open_app(page, server.url, TIMEOUT_MS)
+        page.locator("button", has_text="Number").first.click()
+        page.get_by_text("Write a number").first.wait_for(timeout=TIMEOUT_MS)
+        slider = page.locator(".st-key-number_pen_size input[type=range]").first
+        slider.focus()
+        for _ in range(4):
+            slider.press("ArrowRight")
+        page.wait_for_function("() => document.querySelector('.st-key-number_pen_size input').value === '20'",
+                               timeout=TIMEOUT_MS)
+        canvas = bh.canvas_locator(page, TIMEOUT_MS)
+        bh.draw_strokes(page, canvas, strokes, steps=2)
+        try:
+            _shown_number(page, "86")
+        except Exception:
+            page.screenshot(path=str(SHOTS / "number_strokes_failure.png"))
+            shown = page.locator(".dc-answer").all_inner_texts()
+            raise AssertionError(f"expected 86, page shows {shown}; server log:\n{server.log_tail()}") from None
+        picture = SHOTS / "number_strokes_drawn.png"
+        page.locator("canvas.lower-canvas").first.screenshot(path=str(picture))
+    import cv2
+
+    drawn = cv2.imread(str(picture))[..., ::-1]
+    assert predictor.read_number(drawn).text != "86"  # the picture alone is not enough
+
+
 def _number_png(path: Path, text: str) -> Path:
     import cv2
     import sys

@@ -20,8 +20,8 @@ def numbers(at) -> list[str]:
             for md in at.markdown if 'aria-label="number"' in md.value]
 
 
-def number_mode(at, monkeypatch, image):
-    fake = fake_canvas(monkeypatch, image)
+def number_mode(at, monkeypatch, image, objects=None):
+    fake = fake_canvas(monkeypatch, image, objects=objects)
     at.run()
     at.segmented_control(key="home_mode").set_value("Number")
     at.run()
@@ -47,6 +47,24 @@ def test_drawn_number_is_read_with_boxes_and_digits_seen(app, monkeypatch):
     captions = [c for img in seen.image for c in img.captions]
     assert len(captions) == 2 and captions[0].startswith("1: 4 (") and captions[1].startswith("2: 2 (")
     assert any("Each box" in c for img in app.image for c in img.captions)
+
+
+def test_the_canvas_strokes_tell_overlapping_digits_apart(app, monkeypatch):
+    # Held-out canvas "86" (seed 1): the 6 overlaps the 8, and from the picture alone it reads "85";
+    # the page passes on the strokes the canvas sent (an eraser stroke among them is left out).
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "imaging"))
+    from test_canvas_strokes import fabric_path
+
+    from digitcore.synthetic.numbers import number_at
+
+    s = number_at("canvas", 32, seed=1)
+    objects = [fabric_path(st.points, st.width) for st in s.strokes]
+    objects.append(fabric_path([(20, 20), (60, 20)], 30, "#000000"))  # the eraser, where there is no ink
+    number_mode(app, monkeypatch, s.image, objects)
+    assert not app.exception
+    assert numbers(app) == ["86"]
+    number_mode(app, monkeypatch, s.image, [{"type": "path"}])  # the same picture, no points sent
+    assert numbers(app) == ["85"]
 
 
 def test_empty_number_canvas_shows_the_hint(app, monkeypatch):
