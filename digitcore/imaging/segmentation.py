@@ -321,7 +321,7 @@ def stroke_cuts(part: Part) -> list[tuple[Part, Part]]:
 
     Where the strokes of two digits cross, the crossing's ink is in both halves.
     """
-    if len(part.pieces) < 2:
+    if not 2 <= len(part.pieces) <= MAX_PIECES:
         return []
     cols = np.arange(part.mask.shape[1], dtype=np.float64)
     centre = [float((np.count_nonzero(p, axis=0) * cols).sum() / max(1, np.count_nonzero(p))) for p in part.pieces]
@@ -359,6 +359,10 @@ def part_image(part: Part, ink: np.ndarray | None) -> np.ndarray:
 
 #: Strokes are used only when they cover this share of the found ink (else they do not match the picture).
 STROKES_COVER = 0.9
+#: More strokes than this (a scribble, not a number) are not used: each is drawn as a mask of its own.
+MAX_STROKES = 120
+#: A part of more strokes than this gets no cuts between strokes (each cut costs two model reads).
+MAX_PIECES = 24
 
 
 def with_pieces(parts: list[Part], strokes: list[Stroke], shape: tuple[int, int],
@@ -417,7 +421,7 @@ def segment(image: Any, strokes: list[Stroke] | None = None) -> Segmentation:
         elif an.why == "noise":
             msg = "No clear digit found: the image looks like noise or texture, not a written digit."
         return Segmentation([], an.ink, scale, (w0, h0), msg)
-    if strokes:
+    if strokes and len(strokes) <= MAX_STROKES:
         parts = with_pieces(parts, strokes, mask.shape, (1.0 / scale[0], 1.0 / scale[1]))
     warnings = []
     hh, ww = mask.shape

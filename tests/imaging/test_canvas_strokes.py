@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from digitcore.imaging.canvas_strokes import Stroke, stroke_masks, strokes_from_canvas
-from digitcore.imaging.segmentation import segment, stroke_cuts
+from digitcore.imaging.segmentation import MAX_PIECES, MAX_STROKES, segment, stroke_cuts
 
 
 def fabric_path(points, width: float = 16, colour: str = "#FFFFFF") -> dict:
@@ -94,11 +94,19 @@ def test_segment_keeps_each_strokes_ink_and_a_cut_between_strokes_shares_the_cro
     assert np.count_nonzero(full & both) > 20
 
 
-def test_strokes_that_do_not_match_the_picture_are_ignored():
+def test_strokes_that_do_not_match_the_picture_or_are_too_many_are_ignored():
     img, strokes = _crossing_pair()
     moved = [Stroke(s.points + (150, 0), s.width) for s in strokes]
     (part,) = segment(img, moved).parts
     assert part.pieces == ()
+    # A scribble of hundreds of strokes is read from the picture alone (each would be a mask).
+    many = strokes + [Stroke(np.array([[300.0 + i % 50, 20.0]]), 1) for i in range(MAX_STROKES)]
+    (part,) = segment(img, many).parts
+    assert part.pieces == ()
+    # A part made of more strokes than MAX_PIECES gets no cuts between strokes.
+    ticks = [Stroke(np.array([[60.0 + 3 * i, 40.0], [60.0 + 3 * i, 170.0]]), 3) for i in range(MAX_PIECES + 1)]
+    (part,) = segment(paint(black_canvas(), ticks), ticks).parts
+    assert len(part.pieces) > MAX_PIECES and stroke_cuts(part) == []
 
 
 def test_a_rendered_number_can_be_had_alone_with_the_strokes_it_was_drawn_with():
