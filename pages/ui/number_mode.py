@@ -48,23 +48,44 @@ def mode_picker() -> bool:
 
 
 def boxed_picture(image: np.ndarray, reading, max_side: int = PREVIEW_SIDE) -> np.ndarray:
-    """RGB picture with each digit's box and "digit confidence" above it (boxes are in the image's pixels)."""
+    """RGB picture with each digit's box and "digit confidence" by it, no label over another (boxes in the image's pixels)."""
     rgb, scale = pres.fit_within(pres.to_rgb(image), max_side)
     rgb = np.ascontiguousarray(rgb).copy()
     h, w = rgb.shape[:2]
     thick = max(2, round(max(h, w) / 300))
-    for d in reading.digits:
+    placed: list[tuple[int, int, int, int]] = []  # labels drawn so far (x0, y0, x1, y1)
+    colours = [(0, 170, 60) if d.digit is not None and d.confidence >= LOW_CONFIDENCE else (230, 140, 0)
+               for d in reading.digits]
+    for d, colour in zip(reading.digits, colours):  # all boxes first: no box line crosses a label
         x, y, bw, bh = (round(v * scale) for v in d.box)
-        sure = d.digit is not None and d.confidence >= LOW_CONFIDENCE
-        colour = (0, 170, 60) if sure else (230, 140, 0)
         cv2.rectangle(rgb, (x, y), (min(w - 1, x + bw), min(h - 1, y + bh)), colour, thick)
+    for d, colour in zip(reading.digits, colours):
+        x, y, bw, bh = (round(v * scale) for v in d.box)
         label = ("?" if d.digit is None else str(d.digit)) + f" {d.confidence:.0%}"
         fs = max(0.5, min(1.2, bh / 120))
         (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, fs, 2)
-        ty = y - 6 if y - th - 8 >= 0 else min(h - 4, y + bh + th + 6)
-        cv2.rectangle(rgb, (x, ty - th - 4), (x + tw + 6, ty + 4), colour, -1)
-        cv2.putText(rgb, label, (x + 3, ty), cv2.FONT_HERSHEY_SIMPLEX, fs, (255, 255, 255), 2, cv2.LINE_AA)
+        lx, ty = _label_place(placed, x, y, bh, tw, th, w, h)
+        placed.append((lx, ty - th - 4, lx + tw + 6, ty + 4))
+        cv2.rectangle(rgb, placed[-1][:2], placed[-1][2:], colour, -1)
+        cv2.putText(rgb, label, (lx + 3, ty), cv2.FONT_HERSHEY_SIMPLEX, fs, (255, 255, 255), 2, cv2.LINE_AA)
     return rgb
+
+
+def _label_place(placed: list[tuple[int, int, int, int]], x: int, y: int, bh: int, tw: int, th: int,
+                 w: int, h: int) -> tuple[int, int]:
+    """Where a box's label goes (left x, text baseline): above the box, else below it, else stacked
+    further out, else inside the box, so that the labels of overlapping digits do not hide each other."""
+    lx = max(0, min(x, w - tw - 7))
+    above, below = y - 6, y + bh + th + 6
+    inside_top, inside_bottom = y + th + 8, y + bh - 8
+    tries = [above, below] + [above - k * (th + 10) for k in range(1, 4)] + [below + k * (th + 10) for k in range(1, 4)] \
+        + [inside_bottom, inside_top]
+    fits = [t for t in tries if t - th - 4 >= 0 and t + 4 <= h - 1]
+
+    def clear(t: int) -> bool:
+        return all(lx + tw + 6 < a0 or lx > a1 or t + 4 < b0 or t - th - 4 > b1 for a0, b0, a1, b1 in placed)
+
+    return lx, next((t for t in fits if clear(t)), fits[0] if fits else min(h - 4, max(th + 4, above)))
 
 
 def render_number_answer(reading) -> None:

@@ -106,3 +106,31 @@ def test_number_uploads_remove_all_forgets_them(app, monkeypatch):
     assert app.file_uploader(key="number_uploads-1").value in (None, [])
     # The single-digit uploader is a separate slot: untouched by all of this.
     assert "upload_round" not in app.session_state
+
+
+def test_labels_of_overlapping_digit_boxes_do_not_hide_each_other(monkeypatch):
+    from types import SimpleNamespace
+
+    from pages.ui import number_mode
+
+    placed_labels = []
+    real = number_mode._label_place
+
+    def recording(placed, *args):
+        spot = real(placed, *args)
+        placed_labels.append(spot)
+        return spot
+
+    monkeypatch.setattr(number_mode, "_label_place", recording)
+    img = np.zeros((280, 720, 3), np.uint8)
+    digits = [SimpleNamespace(box=(300, 60, 100, 160), digit=8, confidence=1.0),
+              SimpleNamespace(box=(360, 70, 90, 150), digit=6, confidence=0.99),  # overlaps the 8
+              SimpleNamespace(box=(680, 100, 38, 150), digit=1, confidence=0.4)]  # at the right edge
+    out = number_mode.boxed_picture(img, SimpleNamespace(digits=digits), max_side=720)
+    assert out.shape == (280, 720, 3) and len(placed_labels) == 3
+    (x8, t8), (x6, t6), (x1, _) = placed_labels
+    # The 6's label is not on the 8's: below its box, or higher up.
+    assert t6 != t8 and (abs(t6 - t8) > 20 or x6 > x8 + 80)
+    # The right-hand label is moved left so that it stays in the picture.
+    (tw, _), _ = cv2.getTextSize("1 40%", cv2.FONT_HERSHEY_SIMPLEX, 1.2, 2)
+    assert x1 + tw + 6 <= 719
