@@ -17,7 +17,7 @@ from typing import Any, Iterable
 import cv2
 import numpy as np
 
-__all__ = ["Stroke", "stroke_masks", "strokes_from_canvas"]
+__all__ = ["Stroke", "as_strokes", "stroke_masks", "strokes_from_canvas"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,12 @@ class Stroke:
 
     points: np.ndarray
     width: float
+
+
+def as_strokes(items: Iterable[Any]) -> list[Stroke]:
+    """:class:`Stroke` objects from strokes or (points, width) pairs (as the number generator gives them)."""
+    return [s if isinstance(s, Stroke) else Stroke(np.asarray(s[0], np.float64).reshape(-1, 2), float(s[1]))
+            for s in items]
 
 
 #: Points per quadratic or cubic curve segment (fabric's pencil sends one short curve per mouse move).

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..imaging.canvas_strokes import Stroke
+from ..imaging.canvas_strokes import Stroke, as_strokes
 from ..imaging.image_io import load_image
 from ..imaging.preprocess import Preprocessed, preprocess
 from ..imaging.segmentation import (
@@ -357,15 +357,16 @@ def _without_stray_marks(digits: list[DigitReading]) -> tuple[list[DigitReading]
     return kept, len(digits) - len(kept)
 
 
-def read_number(predictor, image: Any, *, keep_steps: bool = False, strokes: list[Stroke] | None = None) -> NumberReading:
+def read_number(predictor, image: Any, *, keep_steps: bool = False,
+                strokes: list[Stroke] | list[tuple[np.ndarray, float]] | None = None) -> NumberReading:
     """Read every digit of the number in ``image`` (array, file bytes or path), left to right.
 
     ``predictor`` is a :class:`~digitcore.model.predictor.Predictor`. ``strokes``: the pen
-    strokes of a canvas drawing (:func:`~digitcore.imaging.canvas_strokes.strokes_from_canvas`),
-    which let overlapping digits be told apart where the pen lifted. Raises ``ImageError``
+    strokes of a canvas drawing (:func:`~digitcore.imaging.canvas_strokes.strokes_from_canvas`,
+    or (points, width) pairs), which let overlapping digits be told apart where the pen lifted. Raises ``ImageError``
     for input that is not a usable image; a blank picture gives ``reason="no_ink"``.
     """
-    seg = segment(load_image(image), strokes)
+    seg = segment(load_image(image), as_strokes(strokes) if strokes else None)
     if not seg.parts:
         return NumberReading("", [], 0.0, "no_ink", seg.message or "No ink found: nothing to recognise.")
     if len(seg.parts) > MAX_DIGITS:

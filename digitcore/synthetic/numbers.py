@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..imaging.canvas_strokes import Stroke
 from .distort import distort
 from .mnist_source import MnistSource, resolve_mnist
 from .raster import fit_pen, stroke_mask
@@ -53,7 +52,8 @@ class NumberSample:
     boxes: list[tuple[int, int, int, int]] | None
     encoded: bytes
     ext: str
-    strokes: list[Stroke] | None = None  # the pen strokes of a canvas drawing, as the canvas sends them
+    # The pen strokes of a canvas drawing as (points N x 2, width) in pixels, as the canvas sends them.
+    strokes: list[tuple[np.ndarray, float]] | None = None
 
 
 def random_number_text(rng: np.random.Generator, lengths: tuple[int, int] = (2, 4)) -> str:
@@ -101,7 +101,7 @@ def render_number_canvas(
 
 def _number_canvas(
     text: str, rng: np.random.Generator, mnist, size: tuple[int, int]
-) -> tuple[np.ndarray, list[tuple[int, int, int, int]], list[Stroke]]:
+) -> tuple[np.ndarray, list[tuple[int, int, int, int]], list[tuple[np.ndarray, float]]]:
     """:func:`render_number_canvas`, and the pen strokes it drew (as the canvas would send them)."""
     W, H = size
     digits, wn = layout_number(text, rng, mnist)
@@ -128,7 +128,7 @@ def _number_canvas(
         bx0, by0 = np.floor(allp.min(axis=0) - pen / 2).astype(int)
         bx1, by1 = np.ceil(allp.max(axis=0) + pen / 2).astype(int)
         boxes.append((max(0, int(bx0)), max(0, int(by0)), min(W, int(bx1)), min(H, int(by1))))
-    return img, boxes, [Stroke(np.asarray(p, np.float64), float(pen)) for d in px for p in d]
+    return img, boxes, [(np.asarray(p, np.float64), float(pen)) for d in px for p in d]
 
 
 def _png(img: np.ndarray) -> bytes:

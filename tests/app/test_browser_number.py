@@ -62,7 +62,7 @@ def test_overlapping_digits_are_told_apart_by_the_strokes_drawn(server, predicto
 
     s = number_at("canvas", 32, seed=1)
     w, h = NUMBER_CANVAS
-    strokes = [[(float(x) / w, float(y) / h) for x, y in st.points[::2]] for st in s.strokes]
+    strokes = [[(float(x) / w, float(y) / h) for x, y in points[::2]] for points, _ in s.strokes]
     with bh.chromium_page((1280, 1100)) as page:
         bh.open_app(page, server.url, TIMEOUT_MS)
         page.locator("button", has_text="Number").first.click()

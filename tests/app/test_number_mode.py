@@ -58,7 +58,7 @@ def test_the_canvas_strokes_tell_overlapping_digits_apart(app, monkeypatch):
     from digitcore.synthetic.numbers import number_at
 
     s = number_at("canvas", 32, seed=1)
-    objects = [fabric_path(st.points, st.width) for st in s.strokes]
+    objects = [fabric_path(points, width) for points, width in s.strokes]
     objects.append(fabric_path([(20, 20), (60, 20)], 30, "#000000"))  # the eraser, where there is no ink
     number_mode(app, monkeypatch, s.image, objects)
     assert not app.exception

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from digitcore.imaging.canvas_strokes import Stroke, stroke_masks, strokes_from_canvas
+from digitcore.imaging.canvas_strokes import Stroke, as_strokes, stroke_masks, strokes_from_canvas
 from digitcore.imaging.segmentation import MAX_PIECES, MAX_STROKES, segment, stroke_cuts
 
 
@@ -47,6 +47,10 @@ def test_pencil_paths_become_strokes_and_eraser_strokes_are_left_out():
     # Without an eraser colour every path counts; older fabric.js names the type "path".
     assert len(strokes_from_canvas(objects)) == 2
     assert len(strokes_from_canvas([{**objects[0], "type": "path"}])) == 1
+    # (points, width) pairs, as the number generator gives them, become strokes too.
+    (pair,) = as_strokes([([[1, 2], [3, 4]], 5)])
+    assert isinstance(pair, Stroke) and pair.points.shape == (2, 2) and pair.width == 5.0
+    assert as_strokes([s]) == [s]
 
 
 def test_malformed_canvas_objects_are_skipped_not_raised():
@@ -121,6 +125,6 @@ def test_a_rendered_number_can_be_had_alone_with_the_strokes_it_was_drawn_with()
     # The strokes are where the picture's ink is.
     ink = drawn.image[..., :3].max(axis=2) if drawn.image[..., :3].max() else drawn.image[..., 3]
     covered = np.zeros(ink.shape, bool)
-    for m in stroke_masks(drawn.strokes, ink.shape):
+    for m in stroke_masks(as_strokes(drawn.strokes), ink.shape):
         covered |= m > 0
     assert np.all(covered[ink > 128])
