@@ -5,6 +5,8 @@ first when missing). A small stratified share of the mix is held out, never trai
 the temperature that calibrates the 11-class model (see :mod:`digitcore.insight.calibration`).
 Sizes of the generated part can be set with ``DIGITCORE_EXTRA_DIGITS`` / ``DIGITCORE_EXTRA_NEGATIVES``
 and the cache folder with ``DIGITCORE_CACHE_DIR`` (tests and quick classroom runs use small ones).
+``DIGITCORE_EXTRA_USPS_REPEAT=N`` trains on each USPS training digit N times (copies are added
+after the hold-out is taken, so no image sits on both sides of it).
 """
 
 from __future__ import annotations
@@ -49,6 +51,18 @@ def generated_sizes(subset: int | None = None) -> tuple[int, int]:
     return digits, negatives
 
 
+def usps_repeat() -> int:
+    """How many times each USPS training digit is trained on (``DIGITCORE_EXTRA_USPS_REPEAT``, default 1)."""
+    raw = os.environ.get("DIGITCORE_EXTRA_USPS_REPEAT", "1")
+    try:
+        n = int(raw)
+    except ValueError:
+        raise ValueError(f"DIGITCORE_EXTRA_USPS_REPEAT must be a whole number from 1 to 10, not {raw!r}") from None
+    if not 1 <= n <= 10:
+        raise ValueError(f"DIGITCORE_EXTRA_USPS_REPEAT must be a whole number from 1 to 10, not {n}")
+    return n
+
+
 def training_mix(data: Mnist, seed: int, subset: int | None = None, *,
                  progress: Callable[[int, int], None] | None = None) -> TrainingMix:
     """MNIST train + USPS train + the generated set, shuffled with ``seed``; calibration split held out.
@@ -63,22 +77,30 @@ def training_mix(data: Mnist, seed: int, subset: int | None = None, *,
                                         progress=progress)
     x = np.concatenate([data.x_train, usps.x_train, extra.x])
     y = np.concatenate([data.y_train.astype(np.uint8), usps.y_train, extra.y])
+    from_usps = np.zeros(len(y), bool)
+    from_usps[len(data.y_train): len(data.y_train) + len(usps.y_train)] = True
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(y))
-    x, y = x[order], y[order]
+    x, y, from_usps = x[order], y[order], from_usps[order]
     # Stratified hold-out: the same share of every class.
     n_cal = min(CALIBRATION_MAX, int(round(CALIBRATION_SHARE * len(y))))
     cal = np.zeros(len(y), bool)
     for c in range(EXTRA_CLASSES):
         idx = np.flatnonzero(y == c)
         cal[idx[: int(round(n_cal * len(idx) / len(y)))]] = True
-    x_cal, y_cal, x, y = x[cal], y[cal], x[~cal], y[~cal]
+    x_cal, y_cal, x, y, from_usps = x[cal], y[cal], x[~cal], y[~cal], from_usps[~cal]
+    repeat = usps_repeat()
+    if repeat > 1:  # copies of the training side's USPS digits, shuffled in
+        copies = np.tile(np.flatnonzero(from_usps), repeat - 1)
+        order = np.random.default_rng(seed + 1).permutation(len(y) + len(copies))
+        x = np.concatenate([x, x[copies]])[order]
+        y = np.concatenate([y, y[copies]])[order]
     if subset:
         x, y = x[:subset], y[:subset]
     info = {
         "mnist": {"source": os.path.basename(data.source), "sha256": data.sha256, "images": int(len(data.y_train))},
         "usps": {"source": os.path.basename(usps.source), "sha256": usps.sha256, "images": int(len(usps.y_train)),
-                 "form": "16x16 upscaled so the longer side is 20 px, centred by mass in 28x28"},
+                 "repeat": repeat, "form": "16x16 upscaled so the longer side is 20 px, centred by mass in 28x28"},
         "generated": {"version": builder.GENERATOR_VERSION, "seed": builder.DEFAULT_SEED, "digits": n_digits,
                       "negatives": n_negatives, "images": int(len(extra.y)),
                       "not_a_digit_images": int((extra.y == NOT_A_DIGIT_INDEX).sum()),

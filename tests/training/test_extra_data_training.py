@@ -91,3 +91,25 @@ def test_cli_extra_data_trains_and_missing_usps_is_refused(tmp_path, small_mnist
                "--data", str(small_mnist_npz), "--out", str(tmp_path)])
     assert rc == 2 and "USPS file not found" in capsys.readouterr().err
     assert not (tmp_path / "no-usps.json").exists()
+
+
+def test_usps_repeat_adds_copies_of_the_training_side_only(monkeypatch, small_mnist_npz, tiny_extra):
+    from digitcore.storage.datasets import load_mnist_npz
+    from digitcore.training.extra import training_mix
+
+    data = load_mnist_npz(small_mnist_npz)
+    once = training_mix(data, seed=3)
+    monkeypatch.setenv("DIGITCORE_EXTRA_USPS_REPEAT", "3")
+    thrice = training_mix(data, seed=3)
+    # The hold-out is the same images either way: repeating never moves a copy into it.
+    assert np.array_equal(once.x_cal, thrice.x_cal) and np.array_equal(once.y_cal, thrice.y_cal)
+    n_usps = thrice.info["usps"]["images"]
+    added = len(thrice.y) - len(once.y)
+    # Each USPS digit outside the 5 % hold-out comes twice more; nothing else is added.
+    assert thrice.info["usps"]["repeat"] == 3 and once.info["usps"]["repeat"] == 1
+    assert added % 2 == 0 and 2 * 0.9 * n_usps <= added <= 2 * n_usps
+    extra_per_class = np.bincount(thrice.y, minlength=11) - np.bincount(once.y, minlength=11)
+    assert extra_per_class.min() >= 0 and extra_per_class[10] == 0
+    monkeypatch.setenv("DIGITCORE_EXTRA_USPS_REPEAT", "0")
+    with pytest.raises(ValueError, match="USPS_REPEAT"):
+        training_mix(data, seed=3)
