@@ -317,6 +317,10 @@ def _reading(s: _Scored, seg: Segmentation) -> DigitReading:
 #: number's line: a shadow's tip just under a "0" shares a fifth of its height with it (shadow
 #: photos, seeds 1, 5 and 6: 276 -> 277 of 300 with half instead of any).
 LINE_SHARE = 0.5
+#: A "1" under this share of the other digits' height is a sliver of a shadow's edge, not a digit.
+SLIVER_HEIGHT = 0.4
+#: Off the line, a mark read with less confidence than this is a stray (a shadow's piece at the edge).
+UNSURE_OFF_LINE = 0.5
 
 
 def _without_stray_marks(digits: list[DigitReading]) -> tuple[list[DigitReading], int]:
@@ -324,9 +328,10 @@ def _without_stray_marks(digits: list[DigitReading]) -> tuple[list[DigitReading]
 
     A mark that shares under half its height (``LINE_SHARE``) with the digits read on either
     side of it (a shadow's edge in a corner or its tip under a digit, a speck under the line)
-    is not part of the number when the model declines
-    it, or when it is under half as tall as the other digits (a shadow's tip read as a "1");
-    a declined mark on the line still makes the whole reading "not a digit".
+    is not part of the number when the model declines it, reads it as a "1", is unsure of it
+    (``UNSURE_OFF_LINE``) or when it is under half as tall as the other digits (a shadow's tip or
+    edge); a "1" under ``SLIVER_HEIGHT`` of the others' height is left out wherever it lies. A
+    declined mark on the line still makes the whole reading "not a digit".
     """
     good = [d for d in digits if d.digit is not None]
     if not good:
@@ -340,20 +345,30 @@ def _without_stray_marks(digits: list[DigitReading]) -> tuple[list[DigitReading]
         shared = min(a.box[1] + a.box[3], b.box[1] + b.box[3]) - max(a.box[1], b.box[1])
         return shared > LINE_SHARE * a.box[3]
 
-    kept = []
-    for d in digits:
-        others = [g for g in good if g is not d]
+    def off_line(d: DigitReading, kept: list[DigitReading]) -> bool:
+        others = [g for g in kept if g is not d and g.digit is not None]
         if not others:
-            kept.append(d)
-            continue
-        small = d.box[3] < 0.5 * float(np.median([g.box[3] for g in others]))
-        if d.digit is None or small:
+            return False
+        typical = float(np.median([g.box[3] for g in others]))
+        if d.digit == 1 and d.box[3] < SLIVER_HEIGHT * typical:
+            return True  # a sliver of a shadow's edge read as a "1"
+        small = d.box[3] < 0.5 * typical
+        if d.digit is None or small or d.digit == 1 or d.confidence < UNSURE_OFF_LINE:
             left = [g for g in others if centre(g) <= centre(d)]
             right = [g for g in others if centre(g) > centre(d)]
             near = ([max(left, key=centre)] if left else []) + ([min(right, key=centre)] if right else [])
-            if not any(shares_height(d, g) for g in near):
-                continue
-        kept.append(d)
+            return not any(shares_height(d, g) for g in near)
+        return False
+
+    # One mark at a time, the shortest first: a shadow's sliver beside a real "1" must not push
+    # that 1 off the line before the sliver itself is gone.
+    kept = list(digits)
+    while True:
+        strays = [d for d in kept if off_line(d, kept)]
+        if not strays:
+            break
+        drop = min(strays, key=lambda d: d.box[3])
+        kept = [d for d in kept if d is not drop]
     return kept, len(digits) - len(kept)
 
 

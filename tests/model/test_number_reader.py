@@ -303,3 +303,40 @@ def test_a_shadow_tip_just_under_a_digit_is_off_the_line(predictor):
     r = predictor.read_number(s.image)
     assert r.number == "3609", (r.text, r.reason)
     assert "Left out 1 mark" in r.message
+
+
+def _mark(digit, box, confidence=0.99):
+    from digitcore.model.number_reader import DigitReading
+
+    return DigitReading(digit, confidence, [0.1] * 10, box)
+
+
+def test_off_line_slivers_and_unsure_marks_are_left_out_but_a_sloping_run_of_ones_stays():
+    from digitcore.model.number_reader import _without_stray_marks
+
+    two, three = _mark(2, (100, 100, 80, 100)), _mark(3, (200, 105, 80, 100))
+    # A "1" far under the line (a shadow's edge), a thin "1" sliver on the line, an unsure "7" at the top edge.
+    far_one, sliver, unsure = _mark(1, (600, 400, 20, 120)), _mark(1, (290, 120, 8, 30)), _mark(7, (700, 0, 30, 60), 0.3)
+    kept, left_out = _without_stray_marks([two, three, sliver, far_one, unsure])
+    assert [d.digit for d in kept] == [2, 3] and left_out == 3
+    # A real "1" beside a small mark off the line: the mark goes first, the 1 is measured against the 4.
+    four, stray, one = _mark(4, (0, 640, 380, 270)), _mark(1, (400, 2100, 30, 130)), _mark(1, (560, 650, 180, 256))
+    kept, _ = _without_stray_marks([four, stray, one])
+    assert kept == [four, one]
+    # "4111" on a line sloping up: each 1 shares its height with the digit beside it, not with the 4.
+    run = [_mark(4, (134, 586, 205, 198)), _mark(1, (366, 520, 133, 246)), _mark(1, (584, 492, 75, 204)),
+           _mark(1, (734, 442, 139, 218))]
+    assert _without_stray_marks(run) == (run, 0)
+    # A sure, full-height digit off the line is kept (only 1s, unsure, small or declined marks go).
+    high = _mark(5, (300, 0, 80, 100))
+    assert _without_stray_marks([two, high])[0] == [two, high]
+
+
+def test_shadow_slivers_read_as_ones_are_not_digits_of_the_number(predictor):
+    # Shadow photos of seed 6 (a tuning seed): "23" had the two ends of a shadow read as 1s far off the
+    # line ("1231"), "6367" a thin sliver of a shadow's edge on the line ("63617"); in "8941" a small
+    # shadow mark beside the last 1 once pushed that 1 off the line ("894").
+    for i, text in ((22, "23"), (79, "6367"), (24, "8941")):
+        s = number_at("photo_shadow", i, seed=6)
+        assert s.text == text
+        assert predictor.read_number(s.image).number == text, text
