@@ -87,6 +87,12 @@ def step_preserving_background(g: np.ndarray, frac: float = 0.06) -> np.ndarray:
     return cv2.morphologyEx(cv2.medianBlur(g, 3), cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
 
 
+#: With no thin dark marks, light marks must still be this much stronger than dark ones at the wide
+#: size to be chalk (a fat marker's strokes on paper: about as strong; chalk's board enclosed by a 4's
+#: loop: 0.8 of the chalk's).
+CHALK_WIDE = 1.1
+
+
 def _mark_strengths(small: np.ndarray, frac: float) -> tuple[float, float]:
     """How dark / how light the strongest marks narrower than ``frac`` of the picture are."""
     k = max(5, (round(frac * max(small.shape)) // 2) * 2 + 1)
@@ -118,8 +124,10 @@ def stroke_polarity(g: np.ndarray, side: int = 400) -> bool | None:
     d_wide, li_wide = _mark_strengths(small, 0.08)
     # Light strokes on dark paper are rare in photos; and between thick dark strokes the paper's
     # narrow gaps look like light marks: ask for clear evidence, at both sizes.
-    # (No dark marks at all is clear enough: the wide kernel also fills paper enclosed by chalk.)
-    if li >= 24 and li >= 2.5 * d and (d < 0.1 * li or li_wide >= 1.5 * d_wide):
+    # (No thin dark marks at all is clear enough, as the wide kernel also fills the board enclosed
+    # by chalk, unless the wide kernel finds dark marks as strong as the light ones: a fat marker's
+    # strokes, too wide for the narrow kernel, with narrow gaps of paper between them.)
+    if li >= 24 and li >= 2.5 * d and ((d < 0.1 * li and li_wide >= CHALK_WIDE * d_wide) or li_wide >= 1.5 * d_wide):
         return False
     if d_wide >= 24 and d_wide >= 1.2 * li_wide:
         return True
