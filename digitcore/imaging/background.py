@@ -16,6 +16,11 @@ PHOTO_MIN_SIDE = 500
 #: their bold strokes fill too much of the picture for a closing that size).
 SHADOW_MIN_SIDE = PHOTO_MIN_SIDE
 
+#: With no thin dark marks, light marks must still be this much stronger than dark ones at the wide
+#: size to be chalk (a fat marker's strokes on paper: about as strong; chalk's board enclosed by a 4's
+#: loop: 0.8 of the chalk's).
+CHALK_WIDE = 1.1
+
 
 def local_noise_floor(g: np.ndarray, denom: np.ndarray) -> np.ndarray:
     """Ink level (0..255 map) that local noise alone reaches: 3.5 sigma.
@@ -85,12 +90,6 @@ def step_preserving_background(g: np.ndarray, frac: float = 0.06) -> np.ndarray:
     k = max(5, (round(frac * max(g.shape)) // 2) * 2 + 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))  # separable: ~5 ms at 1000 px
     return cv2.morphologyEx(cv2.medianBlur(g, 3), cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
-
-
-#: With no thin dark marks, light marks must still be this much stronger than dark ones at the wide
-#: size to be chalk (a fat marker's strokes on paper: about as strong; chalk's board enclosed by a 4's
-#: loop: 0.8 of the chalk's).
-CHALK_WIDE = 1.1
 
 
 def _mark_strengths(small: np.ndarray, frac: float) -> tuple[float, float]:
