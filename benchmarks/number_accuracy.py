@@ -2,7 +2,7 @@
 
     python benchmarks/number_accuracy.py [--model PATH] [--n 200] [--seed 1]
                                          [--kinds canvas,photo,photo_shadow] [--latency 50]
-                                         [--no-strokes] [--json]
+                                         [--no-strokes] [--no-pair-reader] [--json]
 
 For each kind, ``digitcore.synthetic.numbers`` renders ``--n`` held-out numbers of 2-4
 digits (shapes from MNIST *test* traces, Hershey fonts and templates; digits of different
@@ -34,15 +34,17 @@ import numpy as np  # noqa: E402
 from digitcore.synthetic.numbers import NUMBER_KINDS, NUMBER_SET_VERSION, iter_numbers  # noqa: E402
 
 
-def measure(predictor, kind: str, n: int, seed: int, show: int = 10, strokes: bool = True) -> dict:
+def measure(predictor, kind: str, n: int, seed: int, show: int = 10, strokes: bool = True,
+            pair_reader: bool | None = None) -> dict:
     """Exact-match accuracy of ``read_number`` on ``n`` numbers of ``kind``, with per-length figures.
 
-    ``strokes``: pass canvas drawings' pen strokes along with the picture."""
+    ``strokes``: pass canvas drawings' pen strokes along with the picture; ``pair_reader=False``:
+    read without the pair reader."""
     right = 0
     by_len: dict[int, list[int]] = collections.defaultdict(lambda: [0, 0])
     misses = []
     for s in iter_numbers(kind, n, seed):
-        r = predictor.read_number(s.image, strokes=s.strokes if strokes else None)
+        r = predictor.read_number(s.image, strokes=s.strokes if strokes else None, pair_reader=pair_reader)
         ok = r.number == s.text
         right += ok
         by_len[len(s.text)][0] += ok
@@ -59,14 +61,14 @@ def measure(predictor, kind: str, n: int, seed: int, show: int = 10, strokes: bo
     }
 
 
-def latency(predictor, n: int, seed: int, strokes: bool = True) -> dict:
+def latency(predictor, n: int, seed: int, strokes: bool = True, pair_reader: bool | None = None) -> dict:
     """p50 / p95 seconds of ``read_number`` on canvas drawings of 4-digit numbers (with their strokes)."""
     samples = [(s.image, s.strokes if strokes else None) for s in iter_numbers("canvas", n, seed + 1000, lengths=(4, 4))]
-    predictor.read_number(samples[0][0], strokes=samples[0][1])  # warm up
+    predictor.read_number(samples[0][0], strokes=samples[0][1], pair_reader=pair_reader)  # warm up
     times = []
     for img, pen in samples:
         t = time.perf_counter()
-        predictor.read_number(img, strokes=pen)
+        predictor.read_number(img, strokes=pen, pair_reader=pair_reader)
         times.append(time.perf_counter() - t)
     return {"n": n, "strokes": strokes, "p50_s": float(np.percentile(times, 50)), "p95_s": float(np.percentile(times, 95))}
 
@@ -79,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kinds", default="canvas,photo_shadow", help=f"comma-separated subset of {','.join(NUMBER_KINDS)}")
     ap.add_argument("--latency", type=int, default=50, help="4-digit numbers to time (0: skip)")
     ap.add_argument("--no-strokes", action="store_true", help="read canvas drawings from the picture alone")
+    ap.add_argument("--no-pair-reader", action="store_true", help="read without the pair reader (to compare)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
+    pairs = False if a.no_pair_reader else None
     kinds = [k.strip() for k in a.kinds.split(",") if k.strip()]
     bad = [k for k in kinds if k not in NUMBER_KINDS]
     if bad or a.n <= 0:
@@ -92,9 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         print(f"error: cannot load the model: {exc}", file=sys.stderr)
         return 2
-    report = {"set_version": NUMBER_SET_VERSION, "seed": a.seed, "sets": [measure(predictor, k, a.n, a.seed, strokes=not a.no_strokes) for k in kinds]}
+    report = {"set_version": NUMBER_SET_VERSION, "seed": a.seed, "pair_reader": not a.no_pair_reader,
+              "sets": [measure(predictor, k, a.n, a.seed, strokes=not a.no_strokes, pair_reader=pairs) for k in kinds]}
     if a.latency > 0:
-        report["latency_4_digits"] = latency(predictor, a.latency, a.seed, strokes=not a.no_strokes)
+        report["latency_4_digits"] = latency(predictor, a.latency, a.seed, strokes=not a.no_strokes, pair_reader=pairs)
     if a.json:
         print(json.dumps(report, indent=2))
         return 0

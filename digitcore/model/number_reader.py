@@ -5,7 +5,10 @@
 to hold two digits, tries the proposed split points and scores each half with the
 model: a cut is taken only where the two halves are read with more certainty than
 the whole (how much more depends on how wide the candidate is), and each half may be
-split again (three touching zeros). A canvas drawing may come with its pen strokes:
+split again (three touching zeros). Then the pair reader
+(:mod:`digitcore.model.pair_reader`), which sees each wide part at its own width, mends
+what the halves alone cannot tell: two touching digits read as one sure digit, a wrong cut,
+a digit cut in two. A canvas drawing may come with its pen strokes:
 then a cut between whole strokes is tried too, and it shares the ink where two digits'
 strokes cross (an "86" whose 6 runs through the 8). Every digit goes through the same
 :func:`~digitcore.imaging.preprocess.preprocess` as a single digit, so "how the
@@ -35,6 +38,7 @@ from ..imaging.segmentation import (
     split_points,
     stroke_cuts,
 )
+from .pair_reader import PairReader, default_pair_reader
 
 __all__ = ["DigitReading", "NumberReading", "read_number"]
 
@@ -303,6 +307,75 @@ def _read_part(scorer: _Scorer, part: Part, budget: int, typical: float, memo: d
     return result
 
 
+#: Parts at least this wide (over the writing's usual digit width) are shown to the pair reader.
+PAIR_WIDE = 1.0
+#: The pair reader must be this sure a part holds two digits to have it cut in two ...
+PAIR_SURE = 0.9
+#: ... and of which two they are (a wide 8 with a crumb beside it was two digits at 99 %, "78" at 47 %).
+PAIR_NAMED = 0.8
+#: ... and this sure it holds one to keep a cut part whole.
+ONE_SURE = 0.98
+#: Two digits already read from the part stay unless the pair reader gives them less than this
+#: (its second digit is the less sure: a flagged "1" after a 4 was taken for its "7" at 62 %).
+KEEP_PAIR = 0.02
+
+
+def _agreeing(half: _Scored, side: np.ndarray) -> _Scored:
+    """``half`` with its digit probabilities combined with the pair reader's for its side."""
+    joint = half.probs * side
+    total = float(joint.sum())
+    if total <= 0:
+        return half
+    joint = joint / total
+    return _Scored(half.part, half.prep, joint, float(joint.max()), False)
+
+
+def _as_the_pair_reader_sees_it(scorer: _Scorer, reader: PairReader, part: Part, digits: list[_Scored],
+                                typical: float) -> list[_Scored]:
+    """``digits`` (the reading of ``part``), changed where the pair reader is sure of something else.
+
+    A part at least a digit wide, read as one or two digits, that the pair reader is sure
+    holds two is cut where the halves' own readings agree best with its reading of the pair
+    (a touching "91" read as one sure 9, a 0 cut from its neighbour read as 6); a part cut
+    into two or three that it is sure is one digit stays whole (a 6 cut into "1" + "5").
+    """
+    wide = part.aspect / max(typical, 0.2) >= PAIR_WIDE
+    if len(digits) > 3 or (len(digits) == 1 and not wide):
+        return digits
+    (ps,) = reader.read([part.mask])
+    if ps is None:
+        return digits
+    if wide and len(digits) <= 2 and ps.two >= PAIR_SURE and ps.pair()[2] >= PAIR_NAMED:
+        if len(digits) == 2 and all(d.probs is not None and not d.declined for d in digits):
+            if part.pieces:
+                # Drawn with the pen's strokes: where the pen lifted between two digits is better
+                # evidence than the picture (an "86" whose 6 runs through the 8 was its "85").
+                return digits
+            a, b = (int(np.argmax(d.probs)) for d in digits)
+            if ps.left[a] * ps.right[b] >= KEEP_PAIR:
+                return digits  # the cut already taken reads as a pair the pair reader finds likely
+        cuts = _candidate_cuts(part) + _stroke_cuts(part)
+        if not cuts:
+            return digits
+        scored = scorer.score([h for pair in cuts for h in pair])
+        best, best_s = None, 0.0
+        for i in range(len(cuts)):
+            left, right = scored[2 * i : 2 * i + 2]
+            if left.probs is None or right.probs is None:
+                continue
+            s = float(left.probs @ ps.left) * float(right.probs @ ps.right)
+            if s > best_s:
+                best, best_s = (left, right), s
+        if best is None:
+            return digits
+        return [_agreeing(best[0], ps.left), _agreeing(best[1], ps.right)]
+    if ps.one >= ONE_SURE and len(digits) >= 2:
+        (whole,) = scorer.score([part])
+        if whole.probs is not None and not whole.declined:
+            return [whole]
+    return digits
+
+
 def _reading(s: _Scored, seg: Segmentation) -> DigitReading:
     box = seg.to_input_box(s.part.box)
     probs = [float(v) for v in s.probs] if s.probs is not None else [0.0] * 10
@@ -373,12 +446,15 @@ def _without_stray_marks(digits: list[DigitReading]) -> tuple[list[DigitReading]
 
 
 def read_number(predictor, image: Any, *, keep_steps: bool = False,
-                strokes: list[Stroke] | list[tuple[np.ndarray, float]] | None = None) -> NumberReading:
+                strokes: list[Stroke] | list[tuple[np.ndarray, float]] | None = None,
+                pair_reader: PairReader | bool | None = None) -> NumberReading:
     """Read every digit of the number in ``image`` (array, file bytes or path), left to right.
 
     ``predictor`` is a :class:`~digitcore.model.predictor.Predictor`. ``strokes``: the pen
     strokes of a canvas drawing (:func:`~digitcore.imaging.canvas_strokes.strokes_from_canvas`,
-    or (points, width) pairs), which let overlapping digits be told apart where the pen lifted. Raises ``ImageError``
+    or (points, width) pairs), which let overlapping digits be told apart where the pen lifted.
+    ``pair_reader``: the :class:`~digitcore.model.pair_reader.PairReader` to check wide parts
+    with (None: the shipped one, if present; False: none). Raises ``ImageError``
     for input that is not a usable image; a blank picture gives ``reason="no_ink"``.
     """
     seg = segment(load_image(image), as_strokes(strokes) if strokes else None)
@@ -393,10 +469,14 @@ def read_number(predictor, image: Any, *, keep_steps: bool = False,
     scorer = _Scorer(predictor, seg.ink, keep_steps, NUMBER_DECLINE if len(seg.parts) > 1 else 0.0)
     scorer.score(seg.parts)  # one model call for all candidates
     typical = _typical_aspect(seg.parts)
+    pairs = default_pair_reader() if pair_reader is None or pair_reader is True else (pair_reader or None)
     found: list[_Scored] = []
     for i, part in enumerate(seg.parts):
         budget = MAX_DIGITS - len(found) - (len(seg.parts) - i - 1)
-        found += _read_part(scorer, part, max(1, budget), typical)
+        digits = _read_part(scorer, part, max(1, budget), typical)
+        if pairs is not None and budget > 1:
+            digits = _as_the_pair_reader_sees_it(scorer, pairs, part, digits, typical)
+        found += digits
     digits = [_reading(s, seg) for s in found]
     digits, stray = _without_stray_marks(digits)
     text = "".join(str(d.digit) for d in digits if d.digit is not None)

@@ -131,13 +131,16 @@ class Predictor:
 
         return explain(self, image, **options)
 
-    def read_number(self, image: Any, *, keep_steps: bool = False, strokes: Sequence[Any] | None = None):
+    def read_number(self, image: Any, *, keep_steps: bool = False, strokes: Sequence[Any] | None = None,
+                    pair_reader: Any = None):
         """Read the whole number in ``image``, helped by a canvas's pen ``strokes`` if given
-        (see :func:`digitcore.model.number_reader.read_number`)."""
+        (see :func:`digitcore.model.number_reader.read_number`; ``pair_reader=False`` reads
+        without the pair reader)."""
         from .number_reader import read_number
 
         with interactive():
-            return read_number(self, image, keep_steps=keep_steps, strokes=list(strokes) if strokes else None)
+            return read_number(self, image, keep_steps=keep_steps, strokes=list(strokes) if strokes else None,
+                               pair_reader=pair_reader)
 
     def predict_digits(self, x28: np.ndarray | Sequence[np.ndarray]) -> np.ndarray:
         """Calibrated digit probabilities (N,10) for already-preprocessed 28x28 digits (uint8 or float in [0,1]).

@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 from digitcore.storage.model_store import ModelEntry
+from digitcore.model.pair_reader import default_pair_reader
 from digitcore.model.predictor import Predictor
 
 
@@ -60,7 +61,12 @@ def start_warm_up(predictor: Predictor) -> threading.Event:
 
     def practice() -> None:
         try:
-            predictor.predict(warm_up_picture())
+            picture = warm_up_picture()
+            predictor.predict(picture)
+            # Number mode's pair reader too, so the first number read does not wait for it.
+            reader = default_pair_reader()
+            if reader is not None:
+                reader.read([picture[..., 0]])
         except Exception:  # a warm-up must never take the server down; the real answer will report it
             log.exception("warming up the model failed")
         finally:
