@@ -9,6 +9,7 @@ about parts wide enough to hold two digits. Trained by :mod:`digitcore.training.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,13 +82,23 @@ _lock = threading.Lock()
 _loaded: dict[str, PairReader | None] = {}
 
 
+log = logging.getLogger(__name__)
+
+
 def default_pair_reader() -> PairReader | None:
-    """The shipped pair reader, loaded once per process, or None when its file is missing
-    (numbers are then read without it). Safe to call from several threads at once."""
+    """The shipped pair reader, loaded once per process, or None when its file is missing or
+    damaged (numbers are then read without it). Safe to call from several threads at once."""
     with _lock:
         key = str(PAIR_READER_PATH)
         if key not in _loaded:
-            _loaded[key] = PairReader.load(PAIR_READER_PATH) if PAIR_READER_PATH.is_file() else None
+            reader = None
+            if PAIR_READER_PATH.is_file():
+                try:
+                    reader = PairReader.load(PAIR_READER_PATH)
+                except Exception as exc:  # a broken companion must not stop numbers being read
+                    log.warning("the pair reader %s could not be loaded (%s); numbers are read without it",
+                                PAIR_READER_PATH, exc)
+            _loaded[key] = reader
         return _loaded[key]
 
 

@@ -357,10 +357,14 @@ def test_the_pair_reader_mends_touching_and_falsely_cut_digits(predictor, kind, 
     assert predictor.read_number(s.image, strokes=pen, pair_reader=False).number != s.text
 
 
-def test_numbers_are_read_without_the_pair_reader_file(predictor, monkeypatch, tmp_path):
+@pytest.mark.parametrize("damaged", [False, True])
+def test_numbers_are_read_without_the_pair_reader_file(predictor, monkeypatch, tmp_path, damaged):
     from digitcore.model import pair_reader
 
-    monkeypatch.setattr(pair_reader, "PAIR_READER_PATH", tmp_path / "missing.keras")
+    path = tmp_path / "pair_reader.keras"
+    if damaged:
+        path.write_bytes(b"PK\x03\x04 not a model")
+    monkeypatch.setattr(pair_reader, "PAIR_READER_PATH", path)
     pair_reader.forget_pair_reader()
     try:
         assert pair_reader.default_pair_reader() is None
