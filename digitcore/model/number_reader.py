@@ -38,7 +38,7 @@ from ..imaging.segmentation import (
     split_points,
     stroke_cuts,
 )
-from .pair_reader import PairReader, default_pair_reader
+from .pair_reader import PairReader, PairScores, default_pair_reader
 
 __all__ = ["DigitReading", "NumberReading", "read_number"]
 
@@ -330,7 +330,7 @@ def _agreeing(half: _Scored, side: np.ndarray) -> _Scored:
     return _Scored(half.part, half.prep, joint, float(joint.max()), False)
 
 
-def _as_the_pair_reader_sees_it(scorer: _Scorer, reader: PairReader, part: Part, digits: list[_Scored],
+def _as_the_pair_reader_sees_it(scorer: _Scorer, ps: PairScores | None, part: Part, digits: list[_Scored],
                                 typical: float) -> list[_Scored]:
     """``digits`` (the reading of ``part``), changed where the pair reader is sure of something else.
 
@@ -340,10 +340,7 @@ def _as_the_pair_reader_sees_it(scorer: _Scorer, reader: PairReader, part: Part,
     into two or three that it is sure is one digit stays whole (a 6 cut into "1" + "5").
     """
     wide = part.aspect / max(typical, 0.2) >= PAIR_WIDE
-    if len(digits) > 3 or (len(digits) == 1 and not wide):
-        return digits
-    (ps,) = reader.read([part.mask])
-    if ps is None:
+    if ps is None or len(digits) > 3 or (len(digits) == 1 and not wide):
         return digits
     if wide and len(digits) <= 2 and ps.two >= PAIR_SURE and ps.pair()[2] >= PAIR_NAMED:
         if len(digits) == 2 and all(d.probs is not None and not d.declined for d in digits):
@@ -470,12 +467,14 @@ def read_number(predictor, image: Any, *, keep_steps: bool = False,
     scorer.score(seg.parts)  # one model call for all candidates
     typical = _typical_aspect(seg.parts)
     pairs = default_pair_reader() if pair_reader is None or pair_reader is True else (pair_reader or None)
+    # One call of the pair reader for all candidates, as for the digit model above.
+    pair_scores = pairs.read([p.mask for p in seg.parts]) if pairs is not None else [None] * len(seg.parts)
     found: list[_Scored] = []
-    for i, part in enumerate(seg.parts):
+    for i, (part, ps) in enumerate(zip(seg.parts, pair_scores)):
         budget = MAX_DIGITS - len(found) - (len(seg.parts) - i - 1)
         digits = _read_part(scorer, part, max(1, budget), typical)
-        if pairs is not None and budget > 1:
-            digits = _as_the_pair_reader_sees_it(scorer, pairs, part, digits, typical)
+        if budget > 1:
+            digits = _as_the_pair_reader_sees_it(scorer, ps, part, digits, typical)
         found += digits
     digits = [_reading(s, seg) for s in found]
     digits, stray = _without_stray_marks(digits)

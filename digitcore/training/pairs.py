@@ -26,7 +26,7 @@ import numpy as np
 
 from ..imaging.pair_form import PAIR_SHAPE, pair_input
 from ..storage.atomic import atomic_write_text, atomic_write_with
-from ..storage.datasets import file_sha256, load_mnist
+from ..storage.datasets import Mnist, file_sha256, load_mnist
 from ..storage.paths import REPO_ROOT
 from ..synthetic.raster import stroke_mask
 from .generated.digit_styles import digit_strokes
@@ -112,9 +112,10 @@ def _compose(pieces: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def make_pair_set(n: int, seed: int = DEFAULT_SEED, mnist_path: str | None = None) -> PairSet:
-    """``n`` training pictures for the pair reader, deterministic for ``seed``."""
-    data = load_mnist(mnist_path)
+def make_pair_set(n: int, seed: int = DEFAULT_SEED, mnist_path: str | None = None,
+                  mnist: Mnist | None = None) -> PairSet:
+    """``n`` training pictures for the pair reader, deterministic for ``seed`` (``mnist``: already loaded)."""
+    data = mnist if mnist is not None else load_mnist(mnist_path)
     images, labels = data.x_train, data.y_train
     by_digit = [np.flatnonzero(labels == d) for d in range(10)]
     rng = np.random.default_rng(seed)
@@ -186,7 +187,8 @@ def train_pair_reader(n: int = 120000, epochs: int = 4, seed: int = DEFAULT_SEED
 
     t0 = time.time()
     keras.utils.set_random_seed(seed)
-    data = make_pair_set(n, seed, mnist_path)
+    mnist = load_mnist(mnist_path)
+    data = make_pair_set(n, seed, mnist=mnist)
     log(f"{n} pictures made in {time.time() - t0:.0f} s")
     x = data.x[..., None].astype(np.float32) / 255.0
     n_val = max(1, n // 20)
@@ -209,7 +211,7 @@ def train_pair_reader(n: int = 120000, epochs: int = 4, seed: int = DEFAULT_SEED
         "kind": "pair_reader",
         "command": f"python -m digitcore.training.pairs --n {n} --epochs {epochs} --seed {seed}",
         "pictures": n, "epochs": epochs, "seed": seed,
-        "mnist_sha256": load_mnist(mnist_path).sha256,
+        "mnist_sha256": mnist.sha256,
         "validation": {k: round(float(v[-1]), 4) for k, v in hist.history.items() if k.startswith("val_")},
         "seconds": round(time.time() - t0),
         "sha256": file_sha256(out),

@@ -8,8 +8,8 @@ import pytest
 from digitcore.imaging.pair_form import PAIR_SHAPE, pair_input
 from digitcore.synthetic.raster import stroke_mask
 
-NINE = [np.vstack([np.stack([0.3 + 0.25 * np.cos(t), 0.3 + 0.28 * np.sin(t)], 1) for t in [np.linspace(0, 2 * np.pi, 40)]]),
-        np.array([[0.55, 0.3], [0.5, 1.0]])]
+_T = np.linspace(0, 2 * np.pi, 40)
+NINE = [np.stack([0.3 + 0.25 * np.cos(_T), 0.3 + 0.28 * np.sin(_T)], 1), np.array([[0.55, 0.3], [0.5, 1.0]])]
 ONE = [np.array([[0.2, 0.15], [0.35, 0.0], [0.35, 1.0]])]
 
 
