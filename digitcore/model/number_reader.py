@@ -265,11 +265,14 @@ def _read_part(scorer: _Scorer, part: Part, budget: int, typical: float, memo: d
             if rank < DEEP_CUTS and budget > 2:
                 # Halves that could hold more than one digit are read as such.
                 digits = []
-                for half in pair:
+                for j, half in enumerate(pair):
                     hw = half.part.aspect / max(typical, 0.2)
                     unsure = half.declined or half.confidence < 0.5
-                    if unsure and hw >= WIDE_FOR_TWO:
-                        digits += _read_part(scorer, half.part, budget - 1, typical, memo)
+                    # What the other half leaves: together never more than the budget (a ruled
+                    # line was once read as 31 ones).
+                    room = budget - len(digits) - (len(pair) - j - 1)
+                    if unsure and hw >= WIDE_FOR_TWO and room > 1:
+                        digits += _read_part(scorer, half.part, room, typical, memo)
                     else:
                         digits.append(half)
                 u = _uncertainty(digits)
@@ -318,6 +321,10 @@ ONE_SURE = 0.98
 #: Two digits already read from the part stay unless the pair reader gives them less than this
 #: (its second digit is the less sure: a flagged "1" after a 4 was taken for its "7" at 62 %).
 KEEP_PAIR = 0.02
+#: ... nor under this share of the pair it names best: it named "39" at 94 % where the cut gave "37"
+#: (the 3 took the 9's loop), and "37" at 4 % was over KEEP_PAIR (shadow tuning seeds 1 and 5-8: 462
+#: -> 463 of 500, and 464 with parts cut in two shown to it at any width).
+KEEP_PAIR_SHARE = 0.1
 
 
 def _agreeing(half: _Scored, side: np.ndarray) -> _Scored:
@@ -334,22 +341,27 @@ def _as_the_pair_reader_sees_it(scorer: _Scorer, ps: PairScores | None, part: Pa
                                 typical: float) -> list[_Scored]:
     """``digits`` (the reading of ``part``), changed where the pair reader is sure of something else.
 
-    A part at least a digit wide, read as one or two digits, that the pair reader is sure
-    holds two is cut where the halves' own readings agree best with its reading of the pair
-    (a touching "91" read as one sure 9, a 0 cut from its neighbour read as 6); a part cut
+    A part at least a digit wide read as one digit, or any part read as two, that the pair
+    reader is sure holds two (and of which) is cut where the halves' own readings agree best
+    with its reading of the pair (a touching "91" read as one sure 9, a 0 cut from its
+    neighbour read as 6, an overlapping "39" cut as "37"); a part cut
     into two or three that it is sure is one digit stays whole (a 6 cut into "1" + "5").
     """
     wide = part.aspect / max(typical, 0.2) >= PAIR_WIDE
     if ps is None or len(digits) > 3 or (len(digits) == 1 and not wide):
         return digits
-    if wide and len(digits) <= 2 and ps.two >= PAIR_SURE and ps.pair()[2] >= PAIR_NAMED:
-        if len(digits) == 2 and all(d.probs is not None and not d.declined for d in digits):
+    read_as_two = len(digits) == 2 and all(d.probs is not None and not d.declined for d in digits)
+    # A part already cut in two is shown whatever its width: an overlapping "51" is no wider than one
+    # digit of the writing, and its cut gave "57" (the 5's bar on the 1).
+    if (wide or read_as_two) and len(digits) <= 2 and ps.two >= PAIR_SURE \
+            and ps.pair()[2] >= PAIR_NAMED:
+        if read_as_two:
             if part.pieces:
                 # Drawn with the pen's strokes: where the pen lifted between two digits is better
                 # evidence than the picture (an "86" whose 6 runs through the 8 was its "85").
                 return digits
             a, b = (int(np.argmax(d.probs)) for d in digits)
-            if ps.left[a] * ps.right[b] >= KEEP_PAIR:
+            if ps.left[a] * ps.right[b] >= max(KEEP_PAIR, KEEP_PAIR_SHARE * ps.pair()[2]):
                 return digits  # the cut already taken reads as a pair the pair reader finds likely
         cuts = _candidate_cuts(part) + _stroke_cuts(part)
         if not cuts:

@@ -348,6 +348,8 @@ def test_shadow_slivers_read_as_ones_are_not_digits_of_the_number(predictor):
     ("canvas", 22, 7, False),  # "8779": its touching "79" cut as "7" + "3"
     ("canvas", 48, 7, False),  # "646": its first 6 cut into "1" + "5" (6415); the pair reader reads one digit
     ("photo_shadow", 68, 7, False),  # "3451": the touching "51" read as one 5 (345)
+    ("photo_shadow", 16, 5, False),  # "539": the overlapping "39" cut as "37" (the 3 took the 9's loop)
+    ("photo_shadow", 97, 7, False),  # "516": the overlapping "51", no wider than a digit, cut as "57"
 ])
 def test_the_pair_reader_mends_touching_and_falsely_cut_digits(predictor, kind, index, seed, strokes):
     s = number_at(kind, index, seed)
