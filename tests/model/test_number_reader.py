@@ -18,6 +18,9 @@ from digitcore.synthetic.numbers import iter_numbers, number_at
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "imaging"))
 from test_segmentation import draw  # noqa: E402  (the same hand-made strokes)
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import number_decline  # noqa: E402  (hard-set drawings shown as number mode reads them)
+
 
 def canvas(text: str, touching: bool = False, size=(720, 280)) -> np.ndarray:
     """White strokes on an opaque black canvas, as the number canvas sends them."""
@@ -390,3 +393,17 @@ def test_the_pair_reader_never_undoes_a_cut_where_the_pen_lifted(predictor):
     img[..., 3] = 255
     img[..., :3] = np.round(stroke_mask(points, (h, w), 20.0) * 255).astype(np.uint8)[..., None]
     assert predictor.read_number(img, strokes=[(p, 20.0) for p in points]).text == "86"
+
+
+def test_a_long_line_is_never_read_as_more_digits_than_a_number_may_have(predictor):
+    from itertools import islice
+
+    from digitcore.imaging.segmentation import MAX_DIGITS
+    from digitcore.synthetic.hard_sets import iter_hard_samples
+
+    # Hard non-digit canvas set, seed 1, drawing 1: a horizontal line that number_decline --numbers
+    # shows 120 px tall; each half of each cut was read again with the whole budget, giving 31 ones.
+    (_, line) = islice(iter_hard_samples("non_digits", "canvas", 200, 1), 2)
+    assert line.source.startswith("line:")
+    r = predictor.read_number(number_decline._side_by_side([number_decline._ink(line.image)]))
+    assert len(r.digits) <= MAX_DIGITS, r.text

@@ -28,3 +28,16 @@ def test_the_number_threshold_never_declines_more_than_the_single_digit_one(caps
     assert number_decline.main(["--model", str(ten_output_model_path), "--n", "2", "--photo-n", "1"]) == 0
     assert "never declines" in capsys.readouterr().out
     assert number_decline.main(["--model", "/nonexistent.keras"]) == 2
+
+
+def test_non_digits_read_as_numbers_are_counted_alone_and_beside_a_digit(capsys, reject_model_path):
+    assert number_decline.main(["--model", str(reject_model_path), "--n", "2", "--photo-n", "1",
+                                "--numbers", "4"]) == 0
+    out = capsys.readouterr().out
+    rows = {ln.split("|")[1].strip(): [c.strip() for c in ln.strip("|").split("|")] for ln in out.splitlines()
+            if ln.startswith("| alone") or ln.startswith("| beside a digit")}
+    assert set(rows) == {"alone", "beside a digit"}
+    for cells in rows.values():
+        assert cells[1] == "4"
+        assert abs(sum(float(c.rstrip("%")) for c in cells[2:]) - 100.0) < 0.2
+    assert "two_digits" not in out.split("by category:")[1]
