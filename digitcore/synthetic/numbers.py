@@ -19,7 +19,7 @@ Deterministic for a given seed; ``NUMBER_SET_VERSION`` is bumped when a seed's i
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -33,7 +33,7 @@ from .sets import random_shape
 from .strokes import StrokeShape
 
 __all__ = ["NUMBER_CANVAS", "NUMBER_KINDS", "NUMBER_SET_VERSION", "NumberSample", "iter_numbers", "layout_number",
-           "number_at", "random_number_text", "render_number_canvas"]
+           "number_at", "random_number_text", "render_number_canvas", "render_number_canvas_strokes"]
 
 NUMBER_KINDS: tuple[str, ...] = ("canvas", "photo", "photo_shadow")
 NUMBER_SET_VERSION = 1
@@ -63,18 +63,20 @@ def random_number_text(rng: np.random.Generator, lengths: tuple[int, int] = (2, 
 
 
 def layout_number(
-    text: str, rng: np.random.Generator, mnist=None, touching: float = 0.15
+    text: str, rng: np.random.Generator, mnist=None, touching: float = 0.15,
+    shape_of: Callable[[int, np.random.Generator], StrokeShape] | None = None,
 ) -> tuple[list[list[np.ndarray]], float]:
     """Each digit's strokes in units of the writing's height (y down), left to right, and the total width.
 
-    ``touching``: chance that a digit is pushed against the previous one.
+    ``touching``: chance that a digit is pushed against the previous one. ``shape_of(digit, rng)``
+    gives each digit's shape (default: the test-set sources, MNIST test traces among them).
     """
     slope = math.tan(math.radians(rng.uniform(-8, 8)))
     x = 0.0
     out = []
     for ch in text:
         for _ in range(10):  # people rarely write a digit wider than it is tall
-            shape = random_shape(int(ch), rng, None, mnist)
+            shape = shape_of(int(ch), rng) if shape_of else random_shape(int(ch), rng, None, mnist)
             strokes, wn = distort(shape, rng)
             if wn <= 1.05:
                 break
@@ -92,19 +94,29 @@ def layout_number(
 
 
 def render_number_canvas(
-    text: str, rng: np.random.Generator, mnist=None, size: tuple[int, int] = NUMBER_CANVAS
+    text: str, rng: np.random.Generator, mnist=None, size: tuple[int, int] = NUMBER_CANVAS,
+    shape_of: Callable[[int, np.random.Generator], StrokeShape] | None = None,
 ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
     """An RGBA canvas drawing of ``text`` and each digit's ink box (x0, y0, x1, y1)."""
-    img, boxes, _ = _number_canvas(text, rng, mnist, size)
+    img, boxes, _ = _number_canvas(text, rng, mnist, size, shape_of)
     return img, boxes
 
 
+def render_number_canvas_strokes(
+    text: str, rng: np.random.Generator, shape_of: Callable[[int, np.random.Generator], StrokeShape],
+    size: tuple[int, int] = NUMBER_CANVAS,
+) -> tuple[np.ndarray, list[tuple[int, int, int, int]], list[tuple[np.ndarray, float]]]:
+    """An RGBA canvas drawing of ``text`` with shapes from ``shape_of``, each digit's ink box and the pen strokes."""
+    return _number_canvas(text, rng, None, size, shape_of)
+
+
 def _number_canvas(
-    text: str, rng: np.random.Generator, mnist, size: tuple[int, int]
+    text: str, rng: np.random.Generator, mnist, size: tuple[int, int],
+    shape_of: Callable[[int, np.random.Generator], StrokeShape] | None = None,
 ) -> tuple[np.ndarray, list[tuple[int, int, int, int]], list[tuple[np.ndarray, float]]]:
     """:func:`render_number_canvas`, and the pen strokes it drew (as the canvas would send them)."""
     W, H = size
-    digits, wn = layout_number(text, rng, mnist)
+    digits, wn = layout_number(text, rng, mnist, shape_of=shape_of)
     height = float(np.ptp(np.vstack([p for d in digits for p in d])[:, 1]))
     h = rng.uniform(0.35, 0.7) * H
     pen = rng.uniform(max(8.0, 0.06 * h), min(30.0, 0.18 * h))

@@ -188,12 +188,14 @@ def cast_shadow(
 
 
 def render_photo_full(
-    shape: StrokeShape, rng: np.random.Generator, shadow: str | None = None
+    shape: StrokeShape, rng: np.random.Generator, shadow: str | None = None,
+    strokes_out: list | None = None,
 ) -> tuple[np.ndarray, tuple[int, int, int, int], bytes]:
     """A phone-like photo (RGB, JPEG-decoded), the ink's bounding box and the JPEG.
 
     ``shadow`` (``hard``, ``soft`` or ``any``) adds :func:`cast_shadow` across the page;
-    without it the images a seed gives are unchanged.
+    without it the images a seed gives are unchanged. ``strokes_out``, when given, receives
+    each of the shape's strokes as drawn (photo pixels, in order) and then the pen width.
     """
     long_side = int(rng.integers(1000, 3001))
     aspect = float(rng.choice([4 / 3, 3 / 4, 16 / 9, 9 / 16, 1.0], p=[0.3, 0.35, 0.1, 0.15, 0.1]))
@@ -221,6 +223,8 @@ def render_photo_full(
         return cv2.perspectiveTransform(p[None].astype(np.float32), hom)[0].astype(np.float64)
 
     px, widths = pen_profile([warp(s) for s in px], pen, rng, pen_style(rng))
+    if strokes_out is not None:
+        strokes_out.extend([*px, pen])
 
     # Paper colour (tint + white balance) and light: gradient, vignette, a soft shadow.
     base = rng.uniform(175, 245)  # exposure

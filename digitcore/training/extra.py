@@ -3,8 +3,9 @@
 The generated part comes from the cache of :mod:`digitcore.training.generated.builder` (built
 first when missing). A small stratified share of the mix is held out, never trained on, to fit
 the temperature that calibrates the 11-class model (see :mod:`digitcore.insight.calibration`).
-Sizes of the generated part can be set with ``DIGITCORE_EXTRA_DIGITS`` / ``DIGITCORE_EXTRA_NEGATIVES``
-and the cache folder with ``DIGITCORE_CACHE_DIR`` (tests and quick classroom runs use small ones).
+Digits cut out of rendered whole numbers (:mod:`digitcore.training.generated.number_parts`) join
+the mix too. Sizes of the generated part can be set with ``DIGITCORE_EXTRA_DIGITS`` /
+``DIGITCORE_EXTRA_NEGATIVES`` / ``DIGITCORE_EXTRA_NUMBERS`` and the cache folder with ``DIGITCORE_CACHE_DIR`` (tests and quick classroom runs use small ones).
 ``DIGITCORE_EXTRA_USPS_REPEAT=N`` trains on each USPS training digit N times (copies are added
 after the hold-out is taken, so no image sits on both sides of it).
 """
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..storage.datasets import Mnist, file_sha256
-from .generated import builder
+from .generated import builder, number_parts
 from .generated.usps import load_usps
 
 #: Outputs of a model trained with extra data; index 10 = not a digit.
@@ -51,6 +52,18 @@ def generated_sizes(subset: int | None = None) -> tuple[int, int]:
     return digits, negatives
 
 
+def number_count(subset: int | None = None) -> int:
+    """Whole numbers to render and cut into digits (``DIGITCORE_EXTRA_NUMBERS``; fewer for a subset run)."""
+    raw = os.environ.get("DIGITCORE_EXTRA_NUMBERS", str(number_parts.DEFAULT_NUMBERS))
+    try:
+        n = int(raw)
+    except ValueError:
+        raise ValueError(f"DIGITCORE_EXTRA_NUMBERS must be a whole number >= 0, not {raw!r}") from None
+    if n < 0:
+        raise ValueError(f"DIGITCORE_EXTRA_NUMBERS must be a whole number >= 0, not {n}")
+    return min(n, max(5, subset // 40)) if subset else n
+
+
 def usps_repeat() -> int:
     """How many times each USPS training digit is trained on (``DIGITCORE_EXTRA_USPS_REPEAT``, default 1)."""
     raw = os.environ.get("DIGITCORE_EXTRA_USPS_REPEAT", "1")
@@ -75,8 +88,12 @@ def training_mix(data: Mnist, seed: int, subset: int | None = None, *,
     folder = os.environ.get("DIGITCORE_CACHE_DIR") or None
     extra, cache = builder.cached_extra(builder.DEFAULT_SEED, n_digits, n_negatives, folder=folder,
                                         progress=progress)
-    x = np.concatenate([data.x_train, usps.x_train, extra.x])
-    y = np.concatenate([data.y_train.astype(np.uint8), usps.y_train, extra.y])
+    n_numbers = number_count(subset)
+    x_num, y_num, num_cache = number_parts.cached_number_parts(
+        folder or builder.cache_dir(), n_numbers, mnist_path=data.source if os.path.isfile(data.source) else None,
+        progress=progress)
+    x = np.concatenate([data.x_train, usps.x_train, extra.x, x_num])
+    y = np.concatenate([data.y_train.astype(np.uint8), usps.y_train, extra.y, y_num])
     from_usps = np.zeros(len(y), bool)
     from_usps[len(data.y_train): len(data.y_train) + len(usps.y_train)] = True
     rng = np.random.default_rng(seed)
@@ -106,6 +123,11 @@ def training_mix(data: Mnist, seed: int, subset: int | None = None, *,
                       "not_a_digit_images": int((extra.y == NOT_A_DIGIT_INDEX).sum()),
                       "cache": cache.name, "cache_sha256": file_sha256(cache),
                       "render_mix": dict(builder.RENDER_MIX)},
+        "number_parts": {"version": number_parts.NUMBER_PARTS_VERSION, "seed": number_parts.DEFAULT_SEED,
+                         "numbers": n_numbers, "images": int(len(y_num)), "cache": num_cache.name,
+                         "cache_sha256": file_sha256(num_cache), "render_mix": dict(number_parts.KIND_MIX),
+                         "how": "2-4 digit numbers in training-only shapes, rendered, segmented as read_number "
+                                "does; kept when the parts match the digits, labelled left to right"},
         "mix_images": int(len(order)),
         "calibration_split": {"images": int(len(y_cal)), "share": CALIBRATION_SHARE,
                               "how": "stratified random share of the shuffled mix, never trained on"},

@@ -209,3 +209,23 @@ def test_benchmark_counts_accuracy_no_ink_and_writes_failures(tmp_path):
     r = bench.evaluate_kind(_NeverInk(), "scan", 10, 1, False, None)
     assert r["no_ink"] == 10 and r["correct"] == 0
     assert r["confusions"][0][1] == "-"
+
+
+def test_a_photo_can_report_its_strokes_as_drawn_without_changing_the_picture():
+    from digitcore.synthetic.renderers import render_photo_full
+    from digitcore.synthetic.templates import template_shape
+
+    shape = template_shape(4, np.random.default_rng(0))
+    plain = render_photo_full(shape, np.random.default_rng(5), shadow="hard")[0]
+    drawn: list = []
+    told = render_photo_full(shape, np.random.default_rng(5), shadow="hard", strokes_out=drawn)[0]
+    assert np.array_equal(plain, told)
+    *strokes, pen = drawn
+    assert len(strokes) == len(shape.strokes) and pen > 0
+    ink = np.vstack(strokes)
+    h, w = plain.shape[:2]
+    assert (ink >= 0).all() and (ink[:, 0] < w).all() and (ink[:, 1] < h).all()
+    x0, y0 = np.floor(ink.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(ink.max(axis=0)).astype(int)
+    grey = plain.mean(axis=2)
+    assert grey[y0:y1 + 1, x0:x1 + 1].min() < np.median(grey) - 40, "the ink lies where the strokes say"

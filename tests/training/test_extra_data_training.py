@@ -19,6 +19,7 @@ def tiny_extra(monkeypatch, tmp_path):
     monkeypatch.setenv("DIGITCORE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("DIGITCORE_EXTRA_DIGITS", "40")
     monkeypatch.setenv("DIGITCORE_EXTRA_NEGATIVES", "40")
+    monkeypatch.setenv("DIGITCORE_EXTRA_NUMBERS", "6")
     return tmp_path / "cache"
 
 
@@ -60,6 +61,9 @@ def test_a_tiny_extra_data_training_records_classes_data_and_temperature(tmp_pat
     assert extra["usps"]["sha256"] == "ff1e144b09abdd42b3877b83440fe2c032f76dd3d7d247010b756c454c067fd9"
     assert extra["generated"]["seed"] and extra["generated"]["version"] >= 1
     assert len(extra["generated"]["cache_sha256"]) == 64 and (tiny_extra / extra["generated"]["cache"]).is_file()
+    parts = extra["number_parts"]
+    assert parts["numbers"] == 6 and parts["images"] > 0 and (tiny_extra / parts["cache"]).is_file()
+    assert len(parts["cache_sha256"]) == 64
     assert meta["data"]["train_images"] == 320, "400 images of the mix, the last 20% for validation"
     assert 0.0 <= meta["test_declined"] <= 1.0
     assert any(e["type"] == "phase" and "Generating training data" in e.get("message", "") for e in events)
@@ -113,3 +117,14 @@ def test_usps_repeat_adds_copies_of_the_training_side_only(monkeypatch, small_mn
     monkeypatch.setenv("DIGITCORE_EXTRA_USPS_REPEAT", "0")
     with pytest.raises(ValueError, match="USPS_REPEAT"):
         training_mix(data, seed=3)
+
+
+def test_the_number_count_comes_from_the_environment_and_bad_values_are_refused(monkeypatch):
+    from digitcore.training.extra import number_count
+
+    monkeypatch.setenv("DIGITCORE_EXTRA_NUMBERS", "300")
+    assert number_count() == 300 and number_count(subset=400) == 10, "a quick subset run renders few numbers"
+    for bad in ("-1", "many"):
+        monkeypatch.setenv("DIGITCORE_EXTRA_NUMBERS", bad)
+        with pytest.raises(ValueError, match="DIGITCORE_EXTRA_NUMBERS"):
+            number_count()
