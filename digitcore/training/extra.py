@@ -4,8 +4,9 @@ The generated part comes from the cache of :mod:`digitcore.training.generated.bu
 first when missing). A small stratified share of the mix is held out, never trained on, to fit
 the temperature that calibrates the 11-class model (see :mod:`digitcore.insight.calibration`).
 Digits cut out of rendered whole numbers (:mod:`digitcore.training.generated.number_parts`) join
-the mix too. Sizes of the generated part can be set with ``DIGITCORE_EXTRA_DIGITS`` /
-``DIGITCORE_EXTRA_NEGATIVES`` / ``DIGITCORE_EXTRA_NUMBERS`` and the cache folder with ``DIGITCORE_CACHE_DIR`` (tests and quick classroom runs use small ones).
+the mix too. Sizes of the generated parts can be set with ``DIGITCORE_EXTRA_DIGITS`` /
+``DIGITCORE_EXTRA_NEGATIVES`` / ``DIGITCORE_EXTRA_NUMBERS`` and the cache folder with
+``DIGITCORE_CACHE_DIR`` (tests and quick classroom runs use small ones).
 ``DIGITCORE_EXTRA_USPS_REPEAT=N`` trains on each USPS training digit N times (copies are added
 after the hold-out is taken, so no image sits on both sides of it).
 """
@@ -127,7 +128,7 @@ def training_mix(data: Mnist, seed: int, subset: int | None = None, *,
                          "numbers": n_numbers, "images": int(len(y_num)), "cache": num_cache.name,
                          "cache_sha256": file_sha256(num_cache), "render_mix": dict(number_parts.KIND_MIX),
                          "how": "2-4 digit numbers in training-only shapes, rendered, segmented as read_number "
-                                "does; kept when the parts match the digits, labelled left to right"},
+                                "does; kept when each part lies on its digit, labelled left to right"},
         "mix_images": int(len(order)),
         "calibration_split": {"images": int(len(y_cal)), "share": CALIBRATION_SHARE,
                               "how": "stratified random share of the shuffled mix, never trained on"},

@@ -6,9 +6,9 @@ stroke may have been trimmed off, the ink map is the page's and not the digit's 
 numbers of 2-4 digits are written with **training-only** shapes (the stroke styles of
 :mod:`.digit_styles` and traces of MNIST *training* digits, never the test-set sources),
 rendered as phone photos (with and without shadow) and canvas drawings, and segmented exactly
-as :func:`digitcore.model.number_reader.read_number` does. Only numbers that fall into as many
-parts as they have digits are kept, each part labelled left to right and put through the
-same :func:`digitcore.imaging.preprocess.preprocess`.
+as :func:`digitcore.model.number_reader.read_number` does. A number is kept only when every
+part found lies on one digit and covers it (``ALIGN``, from the strokes as drawn); its parts
+are labelled left to right and put through the same :func:`digitcore.imaging.preprocess.preprocess`.
 
 Deterministic per (seed, index): ``SeedSequence([seed, 3, index])`` (the builder's streams 1 and
 2 are its digits and non-digits). Cached in ``data/cache/number_parts_v<version>_seed<seed>_<n>.npz``.
